@@ -1,0 +1,201 @@
+"""Declarations a plugin returns: actions and their parameters.
+
+One declaration drives two front ends: the GUI builds a panel from it and the
+CLI builds a sub-command from it. A plugin never touches either directly.
+
+An action's ``run`` is a generator function ``run(ctx, params)`` that yields
+:class:`Progress` between steps and returns an :class:`ActionResult`::
+
+    def run(ctx, params):
+        for i in range(steps):
+            ctx.check_cancelled()
+            ...
+            yield Progress(i + 1, steps, preview=image)
+        return ActionResult(images=[OutputImage(image, name="Result")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from studio.errors import BadInputError
+
+if TYPE_CHECKING:
+    from studio.document.provenance import Record
+    from studio.jobs import JobContext
+
+ParamKind = Literal["int", "float", "bool", "str", "text", "choice", "image", "mask", "path"]
+INPUT_KINDS = ("image", "mask")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an action.
+
+    ``kind`` decides the widget and the CLI option:
+
+    - ``int`` / ``float``: a number within ``minimum``..``maximum`` (a spin box; ``--name N``);
+    - ``bool``: a check box; ``--name`` / ``--no-name``;
+    - ``str``: one line of text; ``text``: several lines (a prompt); the first
+      required ``text`` parameter is positional on the CLI;
+    - ``choice``: one of ``choices`` (a combo box; ``--name CHOICE``);
+    - ``image``: an image from the canvas (a layer picker in the GUI, a file on the CLI);
+    - ``mask``: a mask layer (GUI) or a grayscale image file (CLI); optional unless ``required``;
+    - ``path``: a file or folder on disk.
+    """
+
+    name: str
+    kind: ParamKind
+    default: Any = None
+    help: str = ""
+    label: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def validate(self, value: Any) -> Any:
+        """Return ``value`` converted to this parameter's type, or raise BadInputError."""
+        if value is None:
+            if self.required:
+                raise BadInputError(f"'{self.name}' is required.")
+            return self.default
+        try:
+            if self.kind == "int":
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
+                value = int(value)
+            elif self.kind == "float":
+                value = float(value)
+                if not np.isfinite(value):
+                    raise ValueError
+            elif self.kind == "bool":
+                if isinstance(value, str):
+                    value = value.strip().lower() in ("1", "true", "yes", "on")
+                value = bool(value)
+            elif self.kind in ("str", "text", "choice", "path"):
+                value = str(value)
+        except (TypeError, ValueError):
+            raise BadInputError(
+                f"'{self.name}' must be a {self.kind}, not {value!r}."
+            ) from None
+        if self.kind in ("int", "float"):
+            if self.minimum is not None and value < self.minimum:
+                raise BadInputError(f"'{self.name}' must be at least {self.minimum:g} (got {value}).")
+            if self.maximum is not None and value > self.maximum:
+                raise BadInputError(f"'{self.name}' must be at most {self.maximum:g} (got {value}).")
+        if self.kind == "choice" and value not in self.choices:
+            raise BadInputError(f"'{self.name}' must be one of {', '.join(self.choices)} (got {value!r}).")
+        if self.required and self.kind in ("str", "text", "path") and not value.strip():
+            raise BadInputError(f"'{self.name}' must not be empty.")
+        return value
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Yielded by a running action: step ``step`` of ``total``, optionally with a preview."""
+
+    step: int
+    total: int
+    message: str = ""
+    preview: np.ndarray | None = None
+
+
+@dataclass
+class OutputImage:
+    """An image an action produced: it becomes a canvas layer (GUI) or a file (CLI)."""
+
+    pixels: np.ndarray
+    name: str = "Result"
+    kind: Literal["image", "mask", "overlay"] = "image"
+    record: Record | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ActionResult:
+    images: list[OutputImage] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+RunFunction = Callable[["JobContext", dict[str, Any]], Generator[Progress, None, ActionResult]]
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something a plugin can do, declared once for the GUI panel and the CLI.
+
+    ``id`` is dotted, ``group.name`` (for example ``adjust.blur``); the CLI
+    command is ``studio group name``. ``digital_source`` is the IPTC digital
+    source type of what it makes (``trainedAlgorithmicMedia`` for generators),
+    and ``c2pa_action`` the C2PA action that describes it (``c2pa.created``,
+    ``c2pa.edited``, ``c2pa.filtered``, ``c2pa.resized``, ...).
+    """
+
+    id: str
+    title: str
+    run: RunFunction
+    params: tuple[Param, ...] = ()
+    description: str = ""
+    c2pa_action: str = "c2pa.edited"
+    digital_source: str | None = None
+    plugin: str = ""
+
+    @property
+    def cli_path(self) -> tuple[str, ...]:
+        return tuple(self.id.replace("_", "-").split("."))
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def validate(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Validate all values against the declaration; unknown names are refused."""
+        unknown = set(values) - {p.name for p in self.params}
+        if unknown:
+            raise BadInputError(f"{self.title}: unknown parameter(s) {', '.join(sorted(unknown))}.")
+        out = {}
+        for p in self.params:
+            value = values.get(p.name)
+            if p.kind in INPUT_KINDS:
+                if value is None and p.required:
+                    raise BadInputError(f"{self.title}: '{p.name}' needs an image.")
+                out[p.name] = value
+            else:
+                out[p.name] = p.validate(value)
+        return out
+
+
+def input_params(params: Sequence[Param]) -> list[Param]:
+    return [p for p in params if p.kind in INPUT_KINDS]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A CLI command a plugin adds beyond its actions (``studio verify FILE``).
+
+    ``path`` is the words after ``studio`` (``("watermark", "detect")``);
+    ``configure(parser)`` adds argparse arguments; ``run(args, app)`` returns
+    the exit status. ``--json`` is added for every command.
+    """
+
+    path: tuple[str, ...]
+    help: str
+    configure: Callable[[Any], None]
+    run: Callable[[Any, Any], int]
+    plugin: str = ""

@@ -1,0 +1,99 @@
+"""One application instance: settings, plugins, runtime and export, without any UI.
+
+The CLI and the GUI each build a :class:`StudioApp`; tests build as many as
+they like (nothing here is a module global).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from studio.actions import Action, Command
+from studio.errors import BadInputError
+from studio.export import ExportPipeline
+from studio.pluginhost import PluginHost
+from studio.report import ReportSection
+from studio.runtime import Runtime
+from studio.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StudioApp:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        device: str | None = None,
+        entry_points: Iterable[importlib.metadata.EntryPoint] | None = None,
+        load_plugins: bool = True,
+    ) -> None:
+        self.settings = settings or Settings.load()
+        preference = device or self.settings.device or "auto"
+        if preference not in ("auto", "cuda", "mps", "cpu"):
+            log.warning("unknown device %r in settings; using auto", preference)
+            preference = "auto"
+        self.runtime = Runtime(preference)
+        self.host = PluginHost(self.settings)
+        self.export = ExportPipeline(self.host)
+        self._actions: dict[str, Action] | None = None
+        self._commands: list[Command] | None = None
+        if load_plugins:
+            self.host.load_entry_points(entry_points)
+            self.host.start(self)
+
+    # -- what plugins offer ------------------------------------------------
+    @property
+    def actions(self) -> dict[str, Action]:
+        if self._actions is None:
+            actions: dict[str, Action] = {}
+            for plugin, result in self.host.call("studio_actions"):
+                for action in result or []:
+                    if not isinstance(action, Action):
+                        self.host.record_fault(plugin, f"studio_actions returned {type(action).__name__}")
+                        continue
+                    if action.id in actions:
+                        self.host.record_fault(plugin, f"action id '{action.id}' is already taken")
+                        continue
+                    actions[action.id] = Action(**{**vars(action), "plugin": plugin})
+            self._actions = dict(sorted(actions.items()))
+        return self._actions
+
+    def action(self, action_id: str) -> Action:
+        try:
+            return self.actions[action_id]
+        except KeyError:
+            raise BadInputError(f"No action '{action_id}'. See 'studio plugins' for what is loaded.") from None
+
+    @property
+    def commands(self) -> list[Command]:
+        if self._commands is None:
+            commands: list[Command] = []
+            for plugin, result in self.host.call("studio_commands"):
+                for command in result or []:
+                    if isinstance(command, Command):
+                        commands.append(Command(**{**vars(command), "plugin": plugin}))
+                    else:
+                        self.host.record_fault(plugin, f"studio_commands returned {type(command).__name__}")
+            self._commands = commands
+        return self._commands
+
+    def file_report(self, path: str | Path) -> list[ReportSection]:
+        """Every plugin's section of the evidence report for ``path``."""
+        path = Path(path)
+        if not path.exists():
+            raise BadInputError(f"{path} does not exist.")
+        sections: list[ReportSection] = []
+        for plugin, section in self.host.call("studio_file_report", path=path, app=self):
+            if isinstance(section, ReportSection):
+                section.plugin = plugin
+                sections.append(section)
+        return sections
+
+    def doctor(self) -> dict[str, Any]:
+        from studio.doctor import doctor_report
+
+        return doctor_report(self)

@@ -1,0 +1,321 @@
+"""The ``studio`` command: the GUI with no arguments, every plugin action as a sub-command.
+
+Action commands are generated from the same declarations that drive the GUI
+panels. Errors print one line and exit non-zero; ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from studio import __version__
+from studio.actions import INPUT_KINDS, Action, Command, Param
+from studio.errors import BadInputError, StudioError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(StudioError):
+    pass
+
+
+def _add_param(parser: argparse.ArgumentParser, param: Param, positional: bool) -> None:
+    help_text = param.help or param.title
+    if param.kind in ("int", "float"):
+        bounds = []
+        if param.minimum is not None:
+            bounds.append(f"min {param.minimum:g}")
+        if param.maximum is not None:
+            bounds.append(f"max {param.maximum:g}")
+        if bounds:
+            help_text += f" ({', '.join(bounds)})"
+    if param.default is not None and param.kind not in INPUT_KINDS:
+        help_text += f" [default: {param.default}]"
+    flag = "--" + param.name.replace("_", "-")
+    if positional:
+        parser.add_argument(param.name, metavar=param.name.upper(), help=help_text)
+    elif param.kind == "bool":
+        parser.add_argument(flag, dest=param.name, action=argparse.BooleanOptionalAction, default=None,
+                            help=help_text)
+    elif param.kind == "choice":
+        parser.add_argument(flag, dest=param.name, choices=param.choices, default=None, help=help_text)
+    else:
+        metavar = {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH"}.get(
+            param.kind, "TEXT")
+        parser.add_argument(flag, dest=param.name, metavar=metavar, default=None, help=help_text)
+
+
+def positional_params(action: Action) -> list[Param]:
+    """The first required image input and the first required text become positional arguments."""
+    chosen: list[Param] = []
+    for kinds in (("text",), ("image",)):
+        for p in action.params:
+            if p.kind in kinds and p.required:
+                chosen.append(p)
+                break
+    return chosen
+
+
+def build_parser(app: Any) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studio", description="Studio: generate, edit, sign and verify media.")
+    parser.add_argument("--version", action="version", version=f"studio {__version__}")
+    parser.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"), help="compute device (overrides settings)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
+    gui.add_argument("files", nargs="*", help="images or projects to open")
+
+    plugins = sub.add_parser("plugins", help="list plugins, their versions and load errors")
+    plugins.add_argument("--json", action="store_true")
+    plugins.add_argument("--enable", metavar="NAME", help="enable a plugin (from the next start)")
+    plugins.add_argument("--disable", metavar="NAME", help="disable a plugin (from the next start)")
+
+    doctor = sub.add_parser("doctor", help="report Python, torch, the device chosen and why, library versions, paths")
+    doctor.add_argument("--json", action="store_true")
+
+    groups: dict[tuple[str, ...], Any] = {}
+
+    def subparsers_for(path: tuple[str, ...]) -> Any:
+        if not path:
+            return sub
+        if path not in groups:
+            parent = subparsers_for(path[:-1])
+            existing = parent.choices.get(path[-1]) if hasattr(parent, "choices") else None
+            group_parser = existing or parent.add_parser(path[-1], help=f"{path[-1]} commands")
+            groups[path] = group_parser.add_subparsers(dest=f"cmd_{len(path)}", metavar="COMMAND")
+        return groups[path]
+
+    for action in app.actions.values():
+        path = action.cli_path
+        p = subparsers_for(path[:-1]).add_parser(path[-1], help=action.title, description=action.description or action.title)
+        positional = positional_params(action)
+        for param in positional:
+            _add_param(p, param, positional=True)
+        for param in action.params:
+            if param not in positional:
+                _add_param(p, param, positional=False)
+        p.add_argument("--out", "-o", metavar="FILE", help="output file (.png, .jpg, .webp, .tif)")
+        _add_export_flags(p, app)
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        p.set_defaults(_action=action)
+
+    for command in app.commands:
+        c = subparsers_for(command.path[:-1]).add_parser(command.path[-1], help=command.help, description=command.help)
+        command.configure(c)
+        if not any(a.dest == "json" for a in c._actions):
+            c.add_argument("--json", action="store_true", help="print the result as JSON")
+        c.set_defaults(_command=command)
+    return parser
+
+
+def _add_export_flags(parser: argparse.ArgumentParser, app: Any) -> None:
+    seen = set()
+    try:
+        steps = app.export.steps()
+    except StudioError:
+        steps = []
+    for step in steps:
+        if step.option and step.option not in seen:
+            seen.add(step.option)
+            parser.add_argument(f"--{step.option.replace('_', '-')}", dest=f"export_{step.option}",
+                                action=argparse.BooleanOptionalAction, default=None,
+                                help=f"{step.name} on export (default: {'on' if step.default else 'off'})")
+
+
+def export_options(args: argparse.Namespace, app: Any) -> dict[str, Any]:
+    options = dict(app.settings.export)
+    for key, value in vars(args).items():
+        if key.startswith("export_") and value is not None:
+            options[key[len("export_"):]] = value
+    return options
+
+
+def _progress_printer(enabled: bool) -> Any:
+    def show(job: Any) -> None:
+        if not enabled or not job.total:
+            return
+        width = 24
+        filled = int(width * job.step / job.total)
+        bar = "#" * filled + "." * (width - filled)
+        end = "\n" if job.step >= job.total else ""
+        sys.stderr.write(f"\r{job.title} [{bar}] {job.step}/{job.total} {job.message}"[:120] + end)
+        sys.stderr.flush()
+
+    return show
+
+
+def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
+    from studio.document.layers import Layer
+    from studio.document.provenance import Record
+    from studio.imageio import load_image, load_mask
+    from studio.jobs import Job, JobState, execute
+
+    values: dict[str, Any] = {}
+    first_input: Path | None = None
+    for param in action.params:
+        raw = getattr(args, param.name, None)
+        if param.kind in INPUT_KINDS:
+            if raw is None:
+                values[param.name] = None
+                continue
+            path = Path(raw)
+            if param.kind == "mask":
+                values[param.name] = Layer(load_mask(path), name=path.name, kind="mask")
+            else:
+                loaded = load_image(path)
+                first_input = first_input or path
+                values[param.name] = Layer(loaded.pixels, name=path.name,
+                                           record=Record.opened(str(path), loaded.sha256))
+        else:
+            values[param.name] = raw
+    out = Path(args.out) if args.out else None
+    job = Job(action=action, params=values)
+    execute(job, app, _progress_printer(sys.stderr.isatty() or os.environ.get("STUDIO_PROGRESS") == "1"))
+    if job.state == JobState.FAILED:
+        raise CliError(job.error)
+    if job.state == JobState.CANCELLED:
+        raise CliError("Cancelled.")
+    assert job.result is not None
+    outputs = []
+    images = job.result.images
+    for n, image in enumerate(images):
+        dest = out or _default_out(action, first_input)
+        if len(images) > 1:
+            dest = dest.with_name(f"{dest.stem}-{n + 1}{dest.suffix}")
+        assert image.record is not None
+        report = app.export.export_image(image.pixels, dest, image.record, export_options(args, app))
+        outputs.append(report.to_dict() | {"size": [int(image.pixels.shape[1]), int(image.pixels.shape[0])]})
+    if args.json:
+        print(json.dumps({"action": action.id, "outputs": outputs, "messages": job.result.messages,
+                          "data": job.result.data}, indent=2))
+    else:
+        for message in job.result.messages:
+            print(message)
+        for item in outputs:
+            print(f"wrote {item['path']} ({item['size'][0]}×{item['size'][1]} {item['format']})")
+            for notice in item["notices"]:
+                print(f"  note: {notice}")
+    return EXIT_OK
+
+
+def _default_out(action: Action, source: Path | None) -> Path:
+    name = action.cli_path[-1]
+    if source is not None:
+        suffix = source.suffix if source.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff") else ".png"
+        return source.with_name(f"{source.stem}-{name}{suffix}")
+    return Path(f"{name}.png")
+
+
+def cmd_plugins(app: Any, args: argparse.Namespace) -> int:
+    if args.enable or args.disable:
+        name = args.enable or args.disable
+        if name not in app.host.plugins:
+            raise BadInputError(f"No plugin called '{name}'.")
+        app.host.set_enabled(name, bool(args.enable))
+        print(f"{name} {'enabled' if args.enable else 'disabled'} (from the next start)")
+        return EXIT_OK
+    infos = [info.to_dict() for info in app.host.plugins.values()]
+    if args.json:
+        print(json.dumps(infos, indent=2))
+        return EXIT_OK
+    for info in infos:
+        state = "enabled" if info["enabled"] else "disabled"
+        if info["error"]:
+            state = "FAILED"
+        origin = "built-in" if info["builtin"] else (info["distribution"] or "third-party")
+        print(f"{info['name']:<20} {info['version'] or '-':<10} {state:<9} {origin}")
+        if info["error"]:
+            print(f"    error: {info['error']}")
+        for fault in info["faults"]:
+            print(f"    fault: {fault}")
+    return EXIT_OK
+
+
+def cmd_doctor(app: Any, args: argparse.Namespace) -> int:
+    report = app.doctor()
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return EXIT_OK
+    torch = report["torch"]
+    device = report["device"]
+    print(f"Studio {report['studio']} on Python {report['python']} ({report['platform']})")
+    if torch.get("installed"):
+        build = f"CUDA {torch['cuda']}" if torch.get("cuda") else ("ROCm" if torch.get("hip") else "CPU")
+        print(f"torch {torch['version']} ({build} build, {torch['threads']} threads)")
+    else:
+        print("torch: not installed")
+    line = f"device: {device['device']} {device['dtype']} ({device['reason']})"
+    if device.get("memory_total"):
+        line += f", {device['memory_free'] / 2**30:.1f} of {device['memory_total'] / 2**30:.1f} GiB free"
+    print(line)
+    for name, version in report["libraries"].items():
+        print(f"  {name:<24} {version or 'not installed'}")
+    for key, value in report["paths"].items():
+        print(f"{key} path: {value}")
+    for plugin, facts in report.get("plugin_facts", {}).items():
+        for key, value in facts.items():
+            print(f"{plugin}.{key}: {value}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    if not argv or (argv[0] not in ("-h", "--help", "--version") and Path(argv[0]).suffix and Path(argv[0]).exists()):
+        return _gui(argv)
+    try:
+        from studio.application import StudioApp
+
+        device = None
+        if "--device" in argv:
+            i = argv.index("--device")
+            device = argv[i + 1] if i + 1 < len(argv) else None
+        app = StudioApp(device=device if device in ("auto", "cuda", "mps", "cpu") else None)
+        parser = build_parser(app)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            return _gui([])
+        if args.command == "gui":
+            return _gui(args.files)
+        if args.command == "plugins":
+            return cmd_plugins(app, args)
+        if args.command == "doctor":
+            return cmd_doctor(app, args)
+        action: Action | None = getattr(args, "_action", None)
+        if action is not None:
+            return run_action(app, action, args)
+        command: Command | None = getattr(args, "_command", None)
+        if command is not None:
+            return int(command.run(args, app) or 0)
+        parser.parse_args([*argv, "--help"])
+        return EXIT_USAGE
+    except StudioError as exc:
+        print(f"studio: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("studio: cancelled", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+        if debug:
+            raise
+        print(f"studio: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _gui(files: Sequence[str]) -> int:
+    from studio.gui.main import run_gui
+
+    return run_gui(list(files))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

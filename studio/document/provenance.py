@@ -1,0 +1,127 @@
+"""The record of what produced a layer, a clip or an exported file.
+
+A :class:`Record` is plain, JSON-serialisable data. It is saved in the project,
+written into PNG metadata on export, and read by the signing step to describe
+the file in C2PA's vocabulary (actions, digital source type, ingredients).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from studio import APP_NAME, __version__
+
+Relationship = Literal["parentOf", "componentOf", "inputTo"]
+TRAINED_ALGORITHMIC_MEDIA = "trainedAlgorithmicMedia"
+DIGITAL_SOURCE_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Ingredient:
+    """An image that went into a result: an init image, a mask, a control image."""
+
+    title: str
+    relationship: Relationship = "inputTo"
+    role: str = ""
+    path: str | None = None
+    sha256: str | None = None
+    record: Record | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["record"] = self.record.to_dict() if self.record else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Ingredient:
+        record = data.get("record")
+        return cls(
+            title=str(data.get("title", "")),
+            relationship=data.get("relationship", "inputTo"),
+            role=str(data.get("role", "")),
+            path=data.get("path"),
+            sha256=data.get("sha256"),
+            record=Record.from_dict(record) if isinstance(record, dict) else None,
+        )
+
+
+@dataclass
+class Record:
+    """What produced something, and with what settings.
+
+    ``c2pa_action`` is the C2PA action (``c2pa.created`` for generation,
+    ``c2pa.opened`` for an opened file, ``c2pa.edited`` / ``c2pa.filtered`` /
+    ``c2pa.resized`` / ``c2pa.cropped`` for edits). ``digital_source`` is the
+    IPTC digital source type name (``trainedAlgorithmicMedia``) or None.
+    ``model`` names the model and its SHA-256 where one was used. ``extra``
+    holds everything else needed to reproduce the result (seed, scheduler
+    configuration, library versions, device, dtype).
+    """
+
+    action: str
+    title: str = ""
+    c2pa_action: str = "c2pa.edited"
+    plugin: str = ""
+    plugin_version: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    digital_source: str | None = None
+    model: dict[str, Any] | None = None
+    ingredients: list[Ingredient] = field(default_factory=list)
+    created: str = field(default_factory=now_iso)
+    software: str = f"{APP_NAME} {__version__}"
+    extra: dict[str, Any] = field(default_factory=dict)
+    parameters_text: str | None = None
+
+    @property
+    def is_generated(self) -> bool:
+        return self.digital_source == TRAINED_ALGORITHMIC_MEDIA
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ingredients"] = [i.to_dict() for i in self.ingredients]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        values["ingredients"] = [
+            Ingredient.from_dict(i) for i in data.get("ingredients", []) if isinstance(i, dict)
+        ]
+        return cls(**values)
+
+    @classmethod
+    def opened(cls, path: str, sha256: str | None = None) -> Record:
+        """The record of a file opened from disk: its parent is that file."""
+        from pathlib import Path
+
+        name = Path(path).name
+        return cls(
+            action="open",
+            title=name,
+            c2pa_action="c2pa.opened",
+            ingredients=[Ingredient(title=name, relationship="parentOf", path=str(path), sha256=sha256)],
+        )
+
+
+def json_safe(value: Any) -> Any:
+    """Parameters as JSON: arrays and layers become short descriptions."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    name = getattr(value, "name", None)
+    if isinstance(name, str):
+        return name
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"<image {'x'.join(str(s) for s in shape)}>"
+    return str(value)

@@ -1,0 +1,274 @@
+"""The export pipeline: every output goes through here.
+
+1. ``pixels`` steps change the image (a watermark), by ascending ``order``;
+2. the core encodes the image (PNG, JPEG, WebP, TIFF) into a temporary file
+   beside the destination, with the record in the metadata;
+3. ``file`` steps change the encoded file, by ascending ``order``; at most one
+   step is ``final`` and runs last (signing: nothing may write after it);
+4. the temporary file replaces the destination atomically.
+
+A failing step or a cancel leaves the destination untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from studio.atomic import atomic_path
+from studio.document.provenance import Record
+from studio.errors import BadInputError, Cancelled, StudioError
+
+if TYPE_CHECKING:
+    from studio.pluginhost import PluginHost
+
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "TIFF": "image/tiff"}
+
+
+class ExportError(StudioError):
+    """An export that did not happen; nothing was written."""
+
+
+@dataclass
+class ExportJob:
+    """The export in progress, as each step sees it.
+
+    ``pixels`` (RGBA or RGB uint8) is what will be encoded; ``file`` is the
+    encoded temporary file during the file stage; ``performed`` lists what each
+    step did (``{"step": ..., "c2pa_action": "c2pa.watermarked", ...}``);
+    ``notices`` are told to the user; ``options`` switch steps on and off.
+    ``source`` is the original file when an existing file is exported as is.
+    """
+
+    pixels: np.ndarray | None
+    dest: Path
+    format: str
+    record: Record
+    options: dict[str, Any] = field(default_factory=dict)
+    file: Path | None = None
+    source: Path | None = None
+    performed: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    text_metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mime(self) -> str:
+        return MIME.get(self.format, "application/octet-stream")
+
+    def option(self, name: str, default: Any = None) -> Any:
+        return self.options.get(name, default)
+
+
+@dataclass(frozen=True)
+class ExportStep:
+    """A plugin's part in every export. See :func:`studio.hookspecs.studio_export_steps`."""
+
+    name: str
+    run: Callable[[ExportJob], None]
+    stage: Literal["pixels", "file"] = "file"
+    order: int = 100
+    final: bool = False
+    option: str | None = None
+    default: bool = True
+    off_notice: str = ""
+    formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "TIFF")
+    plugin: str = ""
+
+    def enabled(self, job: ExportJob) -> bool:
+        if self.option is None:
+            return True
+        return bool(job.options.get(self.option, self.default))
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    format: str
+    steps: list[str]
+    performed: list[dict[str, Any]]
+    notices: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "steps": self.steps,
+            "performed": self.performed,
+            "notices": self.notices,
+        }
+
+
+def format_for(path: Path, explicit: str | None = None) -> str:
+    if explicit:
+        fmt = explicit.upper().replace("JPG", "JPEG").replace("TIF", "TIFF").replace("TIFFF", "TIFF")
+        if fmt not in MIME:
+            raise BadInputError(f"Cannot export as {explicit}; choose PNG, JPEG, WebP or TIFF.")
+        return fmt
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInputError(
+            f"Cannot export to '{path.name}': unknown extension '{path.suffix}'. "
+            "Use .png, .jpg, .webp or .tif."
+        )
+    return fmt
+
+
+def collect_steps(host: PluginHost) -> list[ExportStep]:
+    steps: list[ExportStep] = []
+    for plugin, result in host.call("studio_export_steps"):
+        for step in result or []:
+            if isinstance(step, ExportStep):
+                steps.append(ExportStep(**{**vars(step), "plugin": plugin}))
+            else:
+                host.record_fault(plugin, f"studio_export_steps returned {type(step).__name__}, not ExportStep")
+    return steps
+
+
+def order_steps(steps: list[ExportStep]) -> tuple[list[ExportStep], list[ExportStep]]:
+    """Split into (pixel steps, file steps), each sorted, with the final step last."""
+    finals = [s for s in steps if s.final]
+    if len(finals) > 1:
+        names = ", ".join(f"'{s.name}' ({s.plugin})" for s in finals)
+        raise ExportError(
+            f"Two export steps both claim to be the last write: {names}.",
+            "Disable one of those plugins.",
+        )
+    if any(s.final and s.stage != "file" for s in steps):
+        raise ExportError("A final export step must work on the encoded file (stage 'file').")
+    pixel_steps = sorted((s for s in steps if s.stage == "pixels"), key=lambda s: s.order)
+    file_steps = sorted((s for s in steps if s.stage == "file"), key=lambda s: (s.final, s.order))
+    return pixel_steps, file_steps
+
+
+def encode(pixels: np.ndarray, path: Path, fmt: str, record: Record, extra_text: dict[str, str],
+           quality: int = 95) -> None:
+    """Write ``pixels`` to ``path`` as ``fmt`` with the record in the metadata where the format allows."""
+    from PIL import Image, PngImagePlugin
+
+    arr = np.ascontiguousarray(pixels)
+    if arr.ndim == 3 and arr.shape[2] == 4 and (fmt == "JPEG" or bool((arr[..., 3] == 255).all())):
+        arr = np.ascontiguousarray(arr[..., :3])
+    image = Image.fromarray(arr)
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        if record.parameters_text:
+            info.add_text("parameters", record.parameters_text)
+        info.add_itxt("studio", json.dumps(record.to_dict(), separators=(",", ":")))
+        for key, value in extra_text.items():
+            info.add_itxt(key, value)
+        image.save(path, format="PNG", pnginfo=info, compress_level=6)
+    elif fmt == "JPEG":
+        image.save(path, format="JPEG", quality=quality, subsampling=0 if quality >= 90 else 2)
+    elif fmt == "WEBP":
+        image.save(path, format="WEBP", quality=quality, method=4)
+    elif fmt == "TIFF":
+        image.save(path, format="TIFF", compression="tiff_lzw")
+    else:  # pragma: no cover - format_for guards this
+        raise BadInputError(f"unsupported format {fmt}")
+
+
+class ExportPipeline:
+    """Runs the plugins' export steps around the core's encoder."""
+
+    def __init__(self, host: PluginHost) -> None:
+        self.host = host
+
+    def steps(self) -> list[ExportStep]:
+        pixel_steps, file_steps = order_steps(collect_steps(self.host))
+        return pixel_steps + file_steps
+
+    def export_image(
+        self,
+        pixels: np.ndarray,
+        dest: str | Path,
+        record: Record,
+        options: dict[str, Any] | None = None,
+        fmt: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExportReport:
+        """Encode ``pixels`` to ``dest`` through every export step, atomically."""
+        dest = Path(dest)
+        job = ExportJob(pixels=pixels, dest=dest, format=format_for(dest, fmt), record=record,
+                        options=dict(options or {}))
+        return self._run(job, cancel)
+
+    def export_file(
+        self,
+        source: str | Path,
+        dest: str | Path,
+        record: Record,
+        options: dict[str, Any] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExportReport:
+        """Pass an existing file through the file-stage steps (pixels untouched), atomically.
+
+        Used to sign a file as it is: pixel steps are skipped and the file is not re-encoded.
+        """
+        source, dest = Path(source), Path(dest)
+        if not source.is_file():
+            raise BadInputError(f"{source} does not exist or is not a file.")
+        fmt = FORMATS.get(source.suffix.lower()) or source.suffix.lstrip(".").upper()
+        if dest.suffix.lower() != source.suffix.lower():
+            raise BadInputError(
+                f"The output '{dest.name}' must keep the input's extension '{source.suffix}'."
+            )
+        job = ExportJob(pixels=None, dest=dest, format=fmt, record=record, options=dict(options or {}),
+                        source=source)
+        return self._run(job, cancel)
+
+    def _run(self, job: ExportJob, cancel: threading.Event | None) -> ExportReport:
+        pixel_steps, file_steps = order_steps(collect_steps(self.host))
+        ran: list[str] = []
+
+        def check() -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+
+        def run_step(step: ExportStep) -> None:
+            check()
+            if not step.enabled(job):
+                if step.off_notice:
+                    job.notices.append(step.off_notice)
+                return
+            if job.format not in step.formats:
+                job.notices.append(f"{step.name}: not available for {job.format} files; skipped.")
+                return
+            try:
+                step.run(job)
+            except (Cancelled, StudioError):
+                raise
+            except Exception as exc:  # noqa: BLE001
+                self.host.record_fault(step.plugin, f"export step '{step.name}' raised {type(exc).__name__}: {exc}")
+                raise ExportError(
+                    f"Export failed in step '{step.name}' (plugin '{step.plugin}'): {exc}.",
+                    "Nothing was written.",
+                ) from exc
+            ran.append(step.name)
+
+        if job.source is None:
+            for step in pixel_steps:
+                run_step(step)
+        with atomic_path(job.dest) as tmp:
+            check()
+            if job.source is not None:
+                shutil.copyfile(job.source, tmp)
+            else:
+                assert job.pixels is not None
+                try:
+                    encode(job.pixels, tmp, job.format, job.record, job.text_metadata,
+                           int(job.options.get("quality", 95)))
+                except OSError as exc:
+                    raise ExportError(f"Could not write {job.dest.name}: {exc}.") from exc
+            job.file = tmp
+            for step in file_steps:
+                run_step(step)
+            check()
+        return ExportReport(job.dest, job.format, ran, job.performed, job.notices)

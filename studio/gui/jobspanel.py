@@ -1,0 +1,93 @@
+"""The job queue: state, progress, the latest preview, Cancel, and the error of a failed job."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.gui.qimage import thumbnail
+from studio.gui.worker import JobRunner
+from studio.jobs import Job, JobState
+
+
+class JobsPanel(QWidget):
+    def __init__(self, runner: JobRunner) -> None:
+        super().__init__()
+        self.setObjectName("jobs")
+        self.runner = runner
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Job", "State", "Progress"])
+        self.tree.setRootIsDecorated(False)
+        self.preview = QLabel("No preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(100)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c33")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree, 2)
+        layout.addLayout(buttons)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.error)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._bars: dict[str, QProgressBar] = {}
+        runner.job_added.connect(self.add_job)
+        runner.job_changed.connect(self.update_job)
+        self.tree.currentItemChanged.connect(lambda *_: self._show_selected())
+
+    def add_job(self, job: Job) -> None:
+        item = QTreeWidgetItem([job.title, job.state.value, ""])
+        item.setData(0, Qt.ItemDataRole.UserRole, job)
+        self.tree.insertTopLevelItem(0, item)
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        self.tree.setItemWidget(item, 2, bar)
+        self._items[job.id] = item
+        self._bars[job.id] = bar
+        self.tree.setCurrentItem(item)
+
+    def update_job(self, job: Job) -> None:
+        item = self._items.get(job.id)
+        if item is None:
+            return
+        item.setText(1, job.state.value)
+        bar = self._bars[job.id]
+        bar.setValue(100 if job.state == JobState.FINISHED else int(job.fraction * 100))
+        bar.setFormat(f"{job.step}/{job.total}" if job.total else "%p%")
+        if job.error:
+            item.setToolTip(0, job.error)
+            item.setForeground(1, Qt.GlobalColor.red)
+        if self.tree.currentItem() is item:
+            self._show_selected()
+
+    def selected_job(self) -> Job | None:
+        item = self.tree.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def cancel_selected(self) -> None:
+        job = self.selected_job()
+        if job is not None:
+            self.runner.cancel(job)
+
+    def _show_selected(self) -> None:
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.preview is not None:
+            self.preview.setPixmap(thumbnail(job.preview, 160))
+        self.error.setText(job.error)
+        self.cancel_button.setEnabled(not job.state.done)

@@ -1,0 +1,124 @@
+"""The layer list: top layer first, with visibility, opacity, order, rename and delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.document import Document, Layer
+from studio.gui.qimage import thumbnail
+
+KIND_MARK = {"image": "", "mask": " [mask]", "overlay": " [overlay]"}
+
+
+class LayersPanel(QWidget):
+    def __init__(self, doc: Document) -> None:
+        super().__init__()
+        self.setObjectName("layers")
+        self.list = QListWidget()
+        self.list.setIconSize(self.list.iconSize() * 2)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the selected layer")
+        buttons = QHBoxLayout()
+        self.up = QToolButton(text="▲", toolTip="Move the layer up")
+        self.down = QToolButton(text="▼", toolTip="Move the layer down")
+        self.delete = QToolButton(text="Delete", toolTip="Delete the layer")
+        for b in (self.up, self.down, self.delete):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity)
+        layout.addLayout(row)
+        layout.addLayout(buttons)
+        self.up.clicked.connect(lambda: self._move(+1))
+        self.down.clicked.connect(lambda: self._move(-1))
+        self.delete.clicked.connect(self._delete)
+        self.opacity.sliderReleased.connect(self._opacity_released)
+        self.list.itemChanged.connect(self._item_changed)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.doc = doc
+        self.set_document(doc)
+
+    def set_document(self, doc: Document) -> None:
+        self.doc = doc
+        doc.layers_changed.connect(self.refresh)
+        doc.layer_changed.connect(lambda _layer: self.refresh())
+        doc.active_changed.connect(lambda _layer: self._select_active())
+        self.refresh()
+
+    def refresh(self) -> None:
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for layer in reversed(self.doc.layers):
+                item = QListWidgetItem(layer.name)
+                item.setData(Qt.ItemDataRole.UserRole, layer.id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+                item.setIcon(thumbnail(layer.rgba(), 32))
+                item.setToolTip(f"{layer.kind} layer, {layer.size[0]}×{layer.size[1]}{KIND_MARK[layer.kind]}")
+                self.list.addItem(item)
+        self._select_active()
+
+    def _select_active(self) -> None:
+        with QSignalBlocker(self.list):
+            for row in range(self.list.count()):
+                item = self.list.item(row)
+                if item.data(Qt.ItemDataRole.UserRole) == self.doc.active_id:
+                    self.list.setCurrentItem(item)
+        layer = self.doc.active_layer
+        with QSignalBlocker(self.opacity):
+            self.opacity.setValue(int(round((layer.opacity if layer else 1.0) * 100)))
+
+    def _layer_of(self, item: QListWidgetItem | None) -> Layer | None:
+        if item is None:
+            return None
+        try:
+            return self.doc.layer(item.data(Qt.ItemDataRole.UserRole))
+        except KeyError:
+            return None
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        layer = self._layer_of(item)
+        if layer is None:
+            return
+        visible = item.checkState() == Qt.CheckState.Checked
+        changes: dict[str, object] = {}
+        if visible != layer.visible:
+            changes["visible"] = visible
+        if item.text() != layer.name:
+            changes["name"] = item.text()
+        if changes:
+            self.doc.set_layer(layer, **changes)
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        layer = self._layer_of(current)
+        if layer is not None and layer.id != self.doc.active_id:
+            self.doc.set_active(layer)
+
+    def _opacity_released(self) -> None:
+        layer = self.doc.active_layer
+        if layer is not None:
+            self.doc.set_layer(layer, opacity=self.opacity.value() / 100.0)
+
+    def _move(self, delta: int) -> None:
+        layer = self.doc.active_layer
+        if layer is not None:
+            self.doc.move_layer(layer, self.doc.layers.index(layer) + delta)
+
+    def _delete(self) -> None:
+        layer = self.doc.active_layer
+        if layer is not None:
+            self.doc.remove_layer(layer)

@@ -1,0 +1,387 @@
+"""The main window: canvas in the middle, layers, actions, jobs, timeline and notifications around it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio import APP_NAME
+from studio.application import StudioApp
+from studio.document import Document, Ingredient, Layer, Record
+from studio.document.project import SUFFIX, load_project, save_project
+from studio.errors import StudioError
+from studio.gui.actionpanel import ActionPanel
+from studio.gui.canvas import CanvasView
+from studio.gui.jobspanel import JobsPanel
+from studio.gui.layerspanel import LayersPanel
+from studio.gui.notifications import NotificationList, Notifier
+from studio.gui.pluginsdialog import PluginsDialog
+from studio.gui.qimage import from_qimage, thumbnail
+from studio.gui.reportpanel import ReportPanel
+from studio.gui.timelinewidget import TimelineWidget
+from studio.gui.worker import JobRunner
+from studio.imageio import IMAGE_SUFFIXES, load_image
+from studio.jobs import Job, JobState
+
+IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + f");;Studio projects (*{SUFFIX})"
+
+
+class _Bridge(QObject):
+    """Carries results of background work back to the GUI thread."""
+
+    done = Signal(object, object)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, app: StudioApp, notifier: Notifier | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.doc = Document()
+        self.notifier = notifier or Notifier()
+        self.confirm_close = True
+        self.resize(1400, 900)
+        self.runner = JobRunner(app, self)
+        self._bridge = _Bridge()
+        self._bridge.done.connect(lambda callback, value: callback(value), Qt.ConnectionType.QueuedConnection)
+
+        self.canvas = CanvasView(self.doc)
+        self.canvas.files_dropped.connect(self.open_files)
+        self.setCentralWidget(self.canvas)
+        self.layers_panel = LayersPanel(self.doc)
+        self.jobs_panel = JobsPanel(self.runner)
+        self.timeline = TimelineWidget(self.doc)
+        self.report_panel = ReportPanel()
+        self.notification_list = NotificationList(self.notifier, self.statusBar())
+        self.history_list = QListWidget()
+        self.history_list.setObjectName("history")
+        self.history_list.itemDoubleClicked.connect(self._history_to_canvas)
+        self.actions_widget, self.action_panels = self._build_action_panels()
+
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Actions", self.actions_widget, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Notifications", self.notification_list, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Verify", self.report_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("History", self.history_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Verify"], self.docks["History"])
+        self.docks["Verify"].raise_()
+
+        self.runner.job_finished.connect(self._job_finished)
+        app.host.fault_listeners.append(self._plugin_fault)
+        for name, info in app.host.plugins.items():
+            if info.error:
+                self.notifier.notify("warning", f"Plugin '{name}' {info.error}")
+        self._build_menus()
+        self._bind_document(self.doc)
+        self.statusBar().showMessage("Ready")
+
+    # -- construction -------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+        return dock
+
+    def _build_action_panels(self) -> tuple[QWidget, dict[str, ActionPanel]]:
+        container = QWidget()
+        self.action_picker = QComboBox()
+        self.action_picker.setObjectName("action_picker")
+        stack = QStackedWidget()
+        panels: dict[str, ActionPanel] = {}
+        for action in self.app.actions.values():
+            panel = ActionPanel(action, self.doc)
+            panel.run_requested.connect(self.run_action)
+            panels[action.id] = panel
+            stack.addWidget(panel)
+            self.action_picker.addItem(f"{action.title}  ({action.id})", action.id)
+        self.action_picker.currentIndexChanged.connect(stack.setCurrentIndex)
+        layout = QVBoxLayout(container)
+        layout.addWidget(self.action_picker)
+        layout.addWidget(stack, 1)
+        return container, panels
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._add(file_menu, "&New", self.new_document, QKeySequence.StandardKey.New)
+        self._add(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._add(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self._add(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        self._add(file_menu, "&Export…", self.export_dialog, QKeySequence("Ctrl+E"))
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self._add(edit, "&Undo", lambda: self.doc.undo(), QKeySequence.StandardKey.Undo)
+        self.redo_action = self._add(edit, "&Redo", lambda: self.doc.redo(), QKeySequence.StandardKey.Redo)
+        edit.addSeparator()
+        self._add(edit, "&Paste as layer", self.paste, QKeySequence.StandardKey.Paste)
+        view = bar.addMenu("&View")
+        self._add(view, "Zoom &in", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self._add(view, "Zoom &out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self._add(view, "&Fit", self.canvas.fit, QKeySequence("Ctrl+0"))
+        self._add(view, "&Actual size", lambda: self.canvas.set_zoom(1.0), QKeySequence("Ctrl+1"))
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        plugins = bar.addMenu("&Plugins")
+        self._add(plugins, "&Manage plugins…", self.show_plugins)
+
+    def _add(self, menu: Any, text: str, slot: Any, shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    # -- document ---------------------------------------------------------
+    def _bind_document(self, doc: Document) -> None:
+        self.doc = doc
+        self.canvas.set_document(doc)
+        self.layers_panel.set_document(doc)
+        self.timeline.set_document(doc)
+        for panel in self.action_panels.values():
+            panel.set_document(doc)
+        doc.layers_changed.connect(self._layers_changed)
+        doc.undo_stack.changed.connect(self._update_title)
+        doc.results_changed.connect(self._refresh_history)
+        self._refresh_history()
+        self._update_title()
+
+    def set_document(self, doc: Document) -> None:
+        self._bind_document(doc)
+
+    def _layers_changed(self) -> None:
+        for panel in self.action_panels.values():
+            panel.refresh_layers()
+
+    def _update_title(self) -> None:
+        name = self.doc.path.name if self.doc.path else "Untitled"
+        self.setWindowTitle(f"{name}{' *' if self.doc.modified else ''} — {APP_NAME}")
+        self.undo_action.setEnabled(self.doc.undo_stack.can_undo)
+        self.undo_action.setText(f"&Undo {self.doc.undo_stack.undo_text}".strip())
+        self.redo_action.setEnabled(self.doc.undo_stack.can_redo)
+        self.redo_action.setText(f"&Redo {self.doc.undo_stack.redo_text}".strip())
+
+    def new_document(self) -> None:
+        if self._confirm_discard():
+            self.set_document(Document())
+
+    def _confirm_discard(self) -> bool:
+        if not self.doc.modified or not self.confirm_close:
+            return True
+        answer = QMessageBox.question(
+            self, APP_NAME, "Discard the unsaved changes?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    # -- opening ------------------------------------------------------------
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open", "", IMAGE_FILTER)
+        self.open_files(paths)
+
+    def open_files(self, paths: list[str]) -> None:
+        for path in paths:
+            self.open_file(path)
+
+    def open_file(self, path: str | Path) -> bool:
+        """Open an image as a new layer, or a project in place of the document. Errors are notified."""
+        path = Path(path)
+        try:
+            if path.suffix == SUFFIX:
+                if not self._confirm_discard():
+                    return False
+                self.set_document(load_project(path))
+            else:
+                loaded = load_image(path)
+                layer = Layer(loaded.pixels, name=path.name, record=Record.opened(str(path), loaded.sha256))
+                self.doc.add_layer(layer)
+                self.inspect_file(path)
+        except StudioError as exc:
+            self.notifier.notify("error", str(exc))
+            return False
+        self.app.settings.add_recent(path)
+        self._save_settings()
+        self.canvas.fit()
+        return True
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for file in self.app.settings.recent_files:
+            self._add(self.recent_menu, file, lambda f=file: self.open_file(f))
+        if not self.app.settings.recent_files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def paste(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        mime = clipboard.mimeData()
+        if mime is not None and mime.hasUrls():
+            self.open_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()])
+            return
+        image = clipboard.image()
+        if image.isNull():
+            self.notifier.notify("warning", "The clipboard holds no image.")
+            return
+        self.doc.add_layer(Layer(from_qimage(image), name="Pasted",
+                                 record=Record(action="paste", title="Pasted", c2pa_action="c2pa.placed")))
+        self.canvas.fit()
+
+    def inspect_file(self, path: Path) -> None:
+        """Build the evidence report for ``path`` in the background and show it in the Verify view."""
+
+        def work() -> None:
+            try:
+                sections = self.app.file_report(path)
+                self._bridge.done.emit(lambda s: self.report_panel.show_report(path, s), sections)
+            except StudioError as exc:
+                self._bridge.done.emit(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
+
+        threading.Thread(target=work, name="inspect", daemon=True).start()
+
+    # -- saving -------------------------------------------------------------
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self._save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", "untitled" + SUFFIX, f"Studio projects (*{SUFFIX})")
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = save_project(self.doc, path)
+        except StudioError as exc:
+            self.notifier.notify("error", str(exc))
+            return False
+        self.app.settings.add_recent(saved)
+        self._save_settings()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
+
+    def _save_settings(self) -> None:
+        try:
+            self.app.settings.save()
+        except OSError as exc:
+            self.notifier.notify("warning", f"Could not save settings: {exc}")
+
+    # -- export -------------------------------------------------------------
+    def export_record(self) -> Record:
+        """The record of the flattened canvas: one layer's own, or a composition of them."""
+        visible = [layer for layer in self.doc.layers if layer.visible and layer.kind != "mask"]
+        if len(visible) == 1 and visible[0].record is not None:
+            return visible[0].record
+        return Record(
+            action="compose", title="Composition", c2pa_action="c2pa.edited",
+            ingredients=[Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
+                         for layer in visible],
+        )
+
+    def export_dialog(self) -> None:
+        if not self.doc.layers:
+            self.notifier.notify("warning", "Nothing to export: the canvas is empty.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export", "export.png",
+                                              "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path, options: dict[str, Any] | None = None) -> threading.Thread:
+        """Export the visible canvas off the GUI thread; the outcome is notified."""
+        pixels = self.doc.flatten()
+        record = self.export_record()
+        options = {**self.app.settings.export, **(options or {})}
+
+        def work() -> None:
+            try:
+                report = self.app.export.export_image(pixels, path, record, options)
+            except StudioError as exc:
+                self._bridge.done.emit(lambda e: self.notifier.notify("error", f"Export failed: {e}"), exc)
+                return
+            def done(r: Any) -> None:
+                self.notifier.notify("info", f"Exported {r.path.name}")
+                for notice in r.notices:
+                    self.notifier.notify("warning", notice)
+            self._bridge.done.emit(done, report)
+
+        thread = threading.Thread(target=work, name="export", daemon=True)
+        thread.start()
+        return thread
+
+    # -- jobs -----------------------------------------------------------------
+    def run_action(self, action: Any, values: dict[str, Any]) -> Job:
+        job = Job(action=action, params=values)
+        self.runner.submit(job)
+        self.docks["Jobs"].raise_()
+        return job
+
+    def _job_finished(self, job: Job) -> None:
+        if job.state == JobState.FAILED:
+            self.notifier.notify("error", job.error)
+            return
+        if job.state != JobState.FINISHED or job.result is None:
+            return
+        for message in job.result.messages:
+            self.notifier.notify("info", message)
+        for image in job.result.images:
+            layer = Layer(image.pixels, name=image.name, kind=image.kind, record=image.record)
+            self.doc.add_layer(layer)
+            if image.record is not None:
+                self.doc.add_result(layer.pixels, image.record, image.name)
+
+    def _plugin_fault(self, plugin: str, message: str) -> None:
+        self.notifier.notify("error", f"Plugin '{plugin}': {message}")
+
+    def _refresh_history(self) -> None:
+        self.history_list.clear()
+        for entry in reversed(self.doc.results):
+            item = QListWidgetItem(thumbnail(entry.pixels, 48), f"{entry.name}\n{entry.record.action}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.id)
+            item.setToolTip(str(entry.record.params))
+            self.history_list.addItem(item)
+
+    def _history_to_canvas(self, item: QListWidgetItem) -> None:
+        entry = next((e for e in self.doc.results if e.id == item.data(Qt.ItemDataRole.UserRole)), None)
+        if entry is None:
+            return
+        self.doc.add_layer(Layer(entry.pixels.copy(), name=entry.name, record=entry.record))
+        panel = self.action_panels.get(entry.record.action)
+        if panel is not None:
+            panel.set_values(entry.record.params)
+            self.action_picker.setCurrentIndex(self.action_picker.findData(entry.record.action))
+
+    def show_plugins(self) -> None:
+        PluginsDialog(self.app.host, self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self._confirm_discard():
+            for job in self.runner.jobs:
+                if not job.state.done:
+                    job.cancel()
+            event.accept()
+        else:
+            event.ignore()

@@ -1,0 +1,51 @@
+"""The Verify view: every plugin's section of the evidence report for the opened file."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtWidgets import QTextBrowser
+
+from studio.report import ReportSection
+
+STATE_COLOURS = {"trusted": "#2a7", "valid": "#2a7", "present": "#27a", "invalid": "#c33",
+                 "no-credentials": "#888", "absent": "#888"}
+
+
+def render_html(path: Path | None, sections: list[ReportSection], error: str = "") -> str:
+    if path is None:
+        return "<p>Open a file to see what can be told about where it came from.</p>"
+    parts = [f"<h3>{html.escape(path.name)}</h3>"]
+    if error:
+        parts.append(f"<p style='color:#c33'>{html.escape(error)}</p>")
+    if not sections and not error:
+        parts.append("<p>No plugin had anything to report on this file.</p>")
+    for s in sections:
+        colour = STATE_COLOURS.get(s.state, "#555")
+        parts.append(f"<h4>{html.escape(s.title)} — <span style='color:{colour}'>{html.escape(s.state)}</span></h4>")
+        parts.append(f"<p>{html.escape(s.summary)}</p>")
+        if s.findings:
+            rows = "".join(
+                f"<tr><td><b>{html.escape(f.label)}</b></td><td>{html.escape(f.value)}</td>"
+                f"<td><i>{html.escape(f.explanation)}</i></td></tr>"
+                for f in s.findings
+            )
+            parts.append(f"<table cellspacing=4>{rows}</table>")
+        if s.can_tell:
+            parts.append(f"<p><b>What this can tell:</b> {html.escape(s.can_tell)}</p>")
+        if s.cannot_tell:
+            parts.append(f"<p><b>What it cannot tell:</b> {html.escape(s.cannot_tell)}</p>")
+    return "\n".join(parts)
+
+
+class ReportPanel(QTextBrowser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("verify")
+        self.sections: list[ReportSection] = []
+        self.show_report(None, [])
+
+    def show_report(self, path: Path | None, sections: list[ReportSection], error: str = "") -> None:
+        self.sections = sections
+        self.setHtml(render_html(path, sections, error))

@@ -1,0 +1,114 @@
+"""Runs jobs off the GUI thread, one after another, and reports to the GUI thread by signals.
+
+Each job runs in its own Python thread so that a plugin that never returns
+cannot block the queue for ever: after a cancel it gets ``ABANDON_AFTER``
+seconds to stop, then it is shown as cancelled, recorded as a fault of its
+plugin, and the next job starts. Its late result is thrown away.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from studio.jobs import Job, JobState, execute
+
+PREVIEW_INTERVAL = 0.1  # seconds between previews sent to the GUI
+ABANDON_AFTER = 5.0
+
+
+class JobRunner(QObject):
+    """The job queue of one window."""
+
+    job_added = Signal(object)
+    job_changed = Signal(object)
+    job_finished = Signal(object)
+    _changed_from_thread = Signal(object, bool)
+
+    def __init__(self, app: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.jobs: list[Job] = []
+        self._current: Job | None = None
+        self._abandoned: set[str] = set()
+        self._last_emit: dict[str, float] = {}
+        self._changed_from_thread.connect(self._on_thread_change, Qt.ConnectionType.QueuedConnection)
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(250)
+        self._watchdog.timeout.connect(self._check_cancel_deadline)
+        self._cancel_deadline: dict[str, float] = {}
+
+    def submit(self, job: Job) -> Job:
+        self.jobs.append(job)
+        self.job_added.emit(job)
+        self._start_next()
+        return job
+
+    def cancel(self, job: Job) -> None:
+        if job.state.done:
+            return
+        job.cancel()
+        if job.state == JobState.CANCELLED:  # it was still queued
+            self.job_changed.emit(job)
+            self.job_finished.emit(job)
+            return
+        self._cancel_deadline[job.id] = time.monotonic() + ABANDON_AFTER
+        self._watchdog.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None
+
+    def _start_next(self) -> None:
+        if self._current is not None:
+            return
+        for job in self.jobs:
+            if job.state == JobState.QUEUED:
+                self._current = job
+                thread = threading.Thread(target=self._run, args=(job,), name=f"job-{job.id}", daemon=True)
+                thread.start()
+                return
+
+    def _run(self, job: Job) -> None:
+        def on_change(j: Job) -> None:
+            now = time.monotonic()
+            final = j.state.done
+            if final or now - self._last_emit.get(j.id, 0.0) >= PREVIEW_INTERVAL:
+                self._last_emit[j.id] = now
+                self._changed_from_thread.emit(j, final)
+
+        execute(job, self.app, on_change)
+
+    def _on_thread_change(self, job: Job, final: bool) -> None:
+        if job.id in self._abandoned:
+            return
+        self.job_changed.emit(job)
+        if final:
+            self._finish(job)
+
+    def _finish(self, job: Job) -> None:
+        self._cancel_deadline.pop(job.id, None)
+        if self._current is job:
+            self._current = None
+        self.job_finished.emit(job)
+        self._start_next()
+
+    def _check_cancel_deadline(self) -> None:
+        now = time.monotonic()
+        for job_id, deadline in list(self._cancel_deadline.items()):
+            job = next((j for j in self.jobs if j.id == job_id), None)
+            if job is None or job.state.done:
+                self._cancel_deadline.pop(job_id, None)
+                continue
+            if now >= deadline:
+                self._abandoned.add(job.id)
+                job.state = JobState.CANCELLED
+                job.error = f"did not stop within {ABANDON_AFTER:g} s of the cancel; abandoned"
+                self.app.host.record_fault(job.action.plugin, f"{job.action.id} {job.error}")
+                self.job_changed.emit(job)
+                self._finish(job)
+        if not self._cancel_deadline:
+            self._watchdog.stop()

@@ -1,0 +1,101 @@
+"""The plugin contract: every hook a Studio plugin may implement.
+
+A plugin is a module (or object) with functions named after these hooks and
+marked with :data:`hookimpl`. Studio finds plugins through the ``studio``
+entry-point group, built-in ones included, and calls each implementation under
+its own guard: an exception is recorded against that plugin (``studio
+plugins`` and the Plugins window show it) and the other plugins still run.
+
+Plugins must keep module import cheap: import torch, diffusers and other heavy
+libraries inside the functions that need them, never at module level, so the
+window appears before they load.
+
+Every hook is optional. Return ``None`` (or nothing) to take no part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from studio.actions import Action, Command
+    from studio.application import StudioApp
+    from studio.export import ExportStep
+    from studio.report import ReportSection
+
+hookspec = pluggy.HookspecMarker("studio")
+hookimpl = pluggy.HookimplMarker("studio")
+
+
+@hookspec
+def studio_startup(app: StudioApp) -> None:
+    """Called once for each plugin, right after it is registered.
+
+    Use it to read the plugin's settings (``app.settings.plugin_settings(name)``)
+    or to prepare cheap state. Do not load models here: that belongs in an
+    action's ``run``, off the GUI thread.
+    """
+
+
+@hookspec
+def studio_actions() -> list[Action] | None:
+    """Return the actions this plugin offers, as :class:`studio.actions.Action` declarations.
+
+    Each action declares its parameters (:class:`studio.actions.Param`: type,
+    range, default, help) once; Studio builds both the GUI panel and the CLI
+    command ``studio <group> <name>`` from it. ``Action.run(ctx, params)`` is a
+    generator run off the GUI thread: yield :class:`studio.actions.Progress`
+    per step (with an optional preview image), call ``ctx.check_cancelled()``
+    between steps, and return a :class:`studio.actions.ActionResult` whose
+    images become canvas layers (GUI) or exported files (CLI). Input images
+    arrive in ``params`` as ``studio.document.Layer`` objects.
+    """
+
+
+@hookspec
+def studio_commands() -> list[Command] | None:
+    """Return extra CLI commands (:class:`studio.actions.Command`) that are not canvas actions.
+
+    For example ``studio verify FILE`` or ``studio watermark detect FILE``. Each
+    command gets a ``--json`` flag; ``run(args, app)`` prints its result and
+    returns the exit status (0 for success). Raise
+    :class:`studio.errors.StudioError` for a clear one-line error.
+    """
+
+
+@hookspec
+def studio_export_steps() -> list[ExportStep] | None:
+    """Return steps (:class:`studio.export.ExportStep`) that take part in every export.
+
+    Steps with ``stage="pixels"`` change the image before it is encoded (a
+    watermark); steps with ``stage="file"`` work on the encoded file (signing).
+    Within a stage steps run by ascending ``order``. At most one step may set
+    ``final=True``: it is the last write (a signature must cover every byte).
+    A step switched off by its ``option`` is skipped and its ``off_notice`` is
+    shown to the user. A step that raises fails the whole export and nothing is
+    written. Steps record what they did in ``job.performed`` so that later
+    steps (signing) can describe it.
+    """
+
+
+@hookspec
+def studio_file_report(path: Path, app: StudioApp) -> ReportSection | None:
+    """Inspect a file and return what this plugin can tell about it.
+
+    Called by ``studio inspect``/``studio verify`` and the GUI's Verify view for
+    any opened file. Return a :class:`studio.report.ReportSection` with a plain
+    label, what the signal can and cannot tell, findings, and optional heatmaps
+    (shown as overlay layers), or ``None`` if this plugin has nothing to say.
+    Raise :class:`studio.errors.BadInputError` for a file it cannot read.
+    """
+
+
+@hookspec
+def studio_doctor() -> dict[str, Any] | None:
+    """Return facts for ``studio doctor`` (library versions, model folders, caches).
+
+    Keep it fast and side-effect free; keys become lines of the report.
+    """

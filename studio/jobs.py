@@ -1,0 +1,189 @@
+"""Jobs as plain data, and the loop that runs an action's generator.
+
+A job moves queued → running → finished | cancelled | failed. ``execute``
+runs one job in the calling thread (the GUI calls it from a worker thread,
+the CLI from the main thread), so both front ends share one code path.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studio.actions import INPUT_KINDS, Action, ActionResult, Progress
+from studio.document.layers import Layer, new_id
+from studio.document.provenance import Ingredient, Record, json_safe
+from studio.errors import Cancelled, StudioError
+
+if TYPE_CHECKING:
+    from studio.application import StudioApp
+
+
+class JobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        return self in (JobState.FINISHED, JobState.CANCELLED, JobState.FAILED)
+
+
+@dataclass(eq=False)
+class Job:
+    """One run of an action with its parameters."""
+
+    action: Action
+    params: dict[str, Any]
+    id: str = field(default_factory=new_id)
+    state: JobState = JobState.QUEUED
+    step: int = 0
+    total: int = 0
+    message: str = ""
+    error: str = ""
+    preview: np.ndarray | None = None
+    result: ActionResult | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def title(self) -> str:
+        return self.action.title
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total if self.total else 0.0
+
+    def cancel(self) -> None:
+        """Ask the job to stop; a queued job is cancelled at once."""
+        self.cancel_event.set()
+        if self.state == JobState.QUEUED:
+            self.state = JobState.CANCELLED
+            self.finished = time.time()
+
+
+class JobContext:
+    """What a running action sees: cancellation, the app's settings and runtime."""
+
+    def __init__(self, job: Job, app: StudioApp) -> None:
+        self.job = job
+        self.app = app
+
+    @property
+    def cancelled(self) -> bool:
+        return self.job.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        """Raise :class:`studio.errors.Cancelled` if the user cancelled the job."""
+        if self.job.cancel_event.is_set():
+            raise Cancelled()
+
+    def plugin_settings(self) -> dict[str, Any]:
+        return self.app.settings.plugin_settings(self.job.action.plugin)
+
+    @property
+    def device(self) -> Any:
+        """The chosen compute device (imports torch; call it only inside ``run``)."""
+        return self.app.runtime.choice().device
+
+
+Listener = Callable[[Job], None]
+
+
+def execute(job: Job, app: StudioApp, on_change: Listener | None = None) -> Job:
+    """Run ``job`` to completion in this thread, reporting every change to ``on_change``."""
+    notify = on_change or (lambda _job: None)
+    if job.cancel_event.is_set() or job.state == JobState.CANCELLED:
+        job.state = JobState.CANCELLED
+        notify(job)
+        return job
+    job.state = JobState.RUNNING
+    job.started = time.time()
+    notify(job)
+    ctx = JobContext(job, app)
+    try:
+        params = job.action.validate(job.params)
+        generator = job.action.run(ctx, params)
+        while True:
+            if job.cancel_event.is_set():
+                generator.close()
+                raise Cancelled()
+            try:
+                progress = next(generator)
+            except StopIteration as stop:
+                result = stop.value if isinstance(stop.value, ActionResult) else ActionResult()
+                break
+            if isinstance(progress, Progress):
+                job.step, job.total, job.message = progress.step, progress.total, progress.message
+                if progress.preview is not None:
+                    job.preview = progress.preview
+                notify(job)
+        if job.cancel_event.is_set():
+            raise Cancelled()
+        info = app.host.plugins.get(job.action.plugin)
+        attach_records(job.action, params, result, info.version if info else "")
+        job.result = result
+        job.state = JobState.FINISHED
+    except Cancelled:
+        job.state = JobState.CANCELLED
+        job.message = "Cancelled"
+    except StudioError as exc:
+        job.state = JobState.FAILED
+        job.error = str(exc)
+    except MemoryError:
+        job.state = JobState.FAILED
+        job.error = "Out of memory. Try a smaller image or size, or close other programs."
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug becomes a failed job, not a crash
+        job.state = JobState.FAILED
+        plugin = job.action.plugin or "?"
+        job.error = f"{job.action.title} failed in plugin '{plugin}': {type(exc).__name__}: {exc}"
+        app.host.record_fault(plugin, f"{job.action.id} raised {type(exc).__name__}: {exc}")
+    job.finished = time.time()
+    notify(job)
+    return job
+
+
+def attach_records(
+    action: Action, params: dict[str, Any], result: ActionResult, plugin_version: str = ""
+) -> None:
+    """Give every output that lacks one a record of the action, its settings and its inputs."""
+    ingredients: list[Ingredient] = []
+    generated = action.digital_source is not None
+    first = True
+    for p in action.params:
+        value = params.get(p.name)
+        if p.kind not in INPUT_KINDS or not isinstance(value, Layer):
+            continue
+        if generated or p.kind == "mask":
+            relationship = "inputTo"
+        else:
+            relationship = "parentOf" if first else "componentOf"
+            first = False
+        ingredients.append(
+            Ingredient(title=value.name, relationship=relationship, role=p.title, record=value.record)  # type: ignore[arg-type]
+        )
+    settings = {k: json_safe(v) for k, v in params.items() if action.param(k).kind not in INPUT_KINDS}
+    for image in result.images:
+        if image.record is None:
+            image.record = Record(
+                action=action.id,
+                title=image.name,
+                c2pa_action=action.c2pa_action,
+                plugin=action.plugin,
+                plugin_version=plugin_version,
+                params=settings,
+                digital_source=action.digital_source,
+                ingredients=list(ingredients),
+            )
+        elif not image.record.ingredients:
+            image.record.ingredients = list(ingredients)

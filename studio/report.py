@@ -1,0 +1,59 @@
+"""What a plugin can tell about a file: sections of an evidence report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Finding:
+    """One line of a report: a plain label, its value, and what it means."""
+
+    label: str
+    value: str
+    explanation: str = ""
+
+
+@dataclass
+class Heatmap:
+    """A per-pixel signal (H×W floats in 0..1) shown as an overlay layer."""
+
+    name: str
+    values: np.ndarray
+    explanation: str = ""
+
+
+@dataclass
+class ReportSection:
+    """One signal of the evidence report (Content Credentials, a watermark, a forensic test).
+
+    ``state`` is a short machine-readable word for the signal's outcome;
+    ``summary`` the plain-language sentence; ``can_tell``/``cannot_tell`` say
+    what the signal is evidence of and what not.
+    """
+
+    title: str
+    state: str
+    summary: str
+    findings: list[Finding] = field(default_factory=list)
+    heatmaps: list[Heatmap] = field(default_factory=list)
+    can_tell: str = ""
+    cannot_tell: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    plugin: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "state": self.state,
+            "summary": self.summary,
+            "findings": [vars(f) for f in self.findings],
+            "heatmaps": [{"name": h.name, "explanation": h.explanation} for h in self.heatmaps],
+            "can_tell": self.can_tell,
+            "cannot_tell": self.cannot_tell,
+            "data": self.data,
+            "plugin": self.plugin,
+        }

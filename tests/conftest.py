@@ -1,0 +1,64 @@
+"""Shared fixtures: an isolated config directory, apps, and sample images."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from helpers import THIRDPARTY
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path_factory, monkeypatch):
+    """Every test gets its own settings and cache directories."""
+    base = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("STUDIO_CACHE_DIR", str(base / "cache"))
+    return base
+
+
+@pytest.fixture
+def make_app():
+    """Build a fresh StudioApp (plugins from entry points) per call."""
+    from studio.application import StudioApp
+
+    def make(**kwargs):
+        return StudioApp(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def thirdparty(monkeypatch):
+    """Make the third-party example plugin (and a broken entry point) installed."""
+    monkeypatch.syspath_prepend(str(THIRDPARTY))
+    import importlib
+
+    importlib.invalidate_caches()
+    yield THIRDPARTY
+    sys.modules.pop("studio_example_plugin", None)
+
+
+@pytest.fixture
+def gradient() -> np.ndarray:
+    """A 64×48 RGB gradient with a bright square: easy to check after edits."""
+    y, x = np.mgrid[0:48, 0:64]
+    img = np.dstack([x * 4, y * 5, (x + y) * 2]).astype(np.uint8)
+    img[10:20, 30:40] = 250
+    return img
+
+
+@pytest.fixture
+def png_file(tmp_path, gradient) -> Path:
+    from PIL import Image
+
+    path = tmp_path / "gradient.png"
+    Image.fromarray(gradient).save(path)
+    return path

@@ -1,0 +1,30 @@
+"""A third-party plugin, installed through entry-point metadata (see the .dist-info beside it)."""
+
+
+from studio.actions import Action, ActionResult, OutputImage, Param, Progress
+from studio.export import ExportStep
+from studio.hookspecs import hookimpl
+
+
+def run_invert(ctx, params):
+    layer = params["image"]
+    out = layer.pixels.copy()
+    out[..., :3] = 255 - out[..., :3]
+    yield Progress(1, 1, preview=out)
+    return ActionResult([OutputImage(out, name=f"{layer.name} (inverted)")])
+
+
+def mark_step(job):
+    job.performed.append({"step": "example mark", "c2pa_action": "c2pa.edited"})
+
+
+@hookimpl
+def studio_actions():
+    return [Action(id="example.invert", title="Invert colours", run=run_invert,
+                   params=(Param("image", "image", required=True, help="image to invert"),))]
+
+
+@hookimpl
+def studio_export_steps():
+    return [ExportStep(name="example mark", run=mark_step, stage="file", order=10, option="example_mark",
+                       default=False)]

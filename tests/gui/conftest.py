@@ -1,0 +1,25 @@
+import pytest
+
+from studio.application import StudioApp
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build a fresh main window per call; fails the test if a window outlives it."""
+    from studio.gui.mainwindow import MainWindow
+
+    windows = []
+
+    def make(app=None):
+        window = MainWindow(app or StudioApp())
+        window.confirm_close = False
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        for job in window.runner.jobs:
+            job.cancel()

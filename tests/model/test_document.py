@@ -1,0 +1,123 @@
+"""The document model: layers, undo/redo, compositing, the timeline. No Qt here."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from studio.document import Box, Clip, Document, Layer, Record
+from studio.document.layers import composite
+
+
+def solid(colour, size=(8, 6)):
+    w, h = size
+    return np.full((h, w, 3), colour, np.uint8)
+
+
+def test_add_move_rename_delete_with_undo_redo():
+    doc = Document()
+    a = doc.add_layer(Layer(solid((255, 0, 0)), name="a"))
+    b = doc.add_layer(Layer(solid((0, 255, 0)), name="b"))
+    assert [l.name for l in doc.layers] == ["a", "b"]
+    assert doc.active_layer is b
+    doc.move_layer(b, 0)
+    assert [l.name for l in doc.layers] == ["b", "a"]
+    doc.set_layer(a, name="renamed", opacity=0.25, visible=False)
+    assert (a.name, a.opacity, a.visible) == ("renamed", 0.25, False)
+    doc.remove_layer(b)
+    assert doc.layers == [a]
+    assert doc.undo() == "Delete layer 'b'"
+    assert [l.name for l in doc.layers] == ["b", "renamed"]
+    doc.undo()
+    assert (a.name, a.opacity, a.visible) == ("a", 1.0, True)
+    doc.undo()
+    assert [l.name for l in doc.layers] == ["a", "b"]
+    doc.redo()
+    assert [l.name for l in doc.layers] == ["b", "a"]
+    doc.undo(), doc.undo(), doc.undo()
+    assert doc.layers == []
+    assert doc.undo() is None
+
+
+def test_new_edit_clears_redo():
+    doc = Document()
+    layer = doc.add_layer(Layer(solid(0), name="x"))
+    doc.set_layer(layer, name="y")
+    doc.undo()
+    assert doc.undo_stack.can_redo
+    doc.set_layer(layer, name="z")
+    assert not doc.undo_stack.can_redo
+
+
+def test_opacity_is_clamped_and_unknown_property_refused():
+    doc = Document()
+    layer = doc.add_layer(Layer(solid(0)))
+    doc.set_layer(layer, opacity=3)
+    assert layer.opacity == 1.0
+    with pytest.raises(ValueError):
+        doc.set_layer(layer, pixels=None)
+
+
+def test_composite_respects_order_visibility_opacity_and_skips_masks():
+    red = Layer(solid((255, 0, 0)), name="red")
+    blue = Layer(solid((0, 0, 255)), name="blue", opacity=0.5)
+    mask = Layer(np.full((6, 8), 255, np.uint8), kind="mask")
+    out = composite([red, blue, mask])
+    assert tuple(out[0, 0]) == (128, 0, 128, 255)
+    blue.visible = False
+    assert tuple(composite([red, blue, mask])[0, 0]) == (255, 0, 0, 255)
+
+
+def test_layer_normalises_pixels():
+    assert Layer(np.zeros((4, 5), np.uint8)).pixels.shape == (4, 5, 4)
+    assert Layer(np.ones((4, 5, 3), np.float32)).pixels[0, 0, 0] == 255
+    assert Layer(np.full((4, 5), 65535, np.uint16)).pixels[0, 0, 0] == 255
+    assert Layer(np.zeros((4, 5, 4), np.uint8), kind="mask").pixels.shape == (4, 5)
+    with pytest.raises(ValueError):
+        Layer(np.zeros((4, 5, 2), np.uint8))
+
+
+def test_timeline_frames_playhead_boxes_scores():
+    doc = Document()
+    t = doc.timeline
+    t.fps = 12
+    frames = [solid((i * 10, 0, 0)) for i in range(10)]
+    t.add_clip(Clip(kind="still", name="title", frames=[solid((0, 0, 255))], duration=5))
+    t.add_clip(Clip(kind="frames", name="clip", frames=frames, start=-1))
+    t.add_clip(Clip(kind="overlay", boxes=[[Box(1, 1, 4, 4, "circle")]] * 15))
+    t.add_clip(Clip(kind="score", scores=[0.1] * 15))
+    assert [tr.kind for tr in t.tracks] == ["video", "overlay", "score"]
+    assert t.duration == 15
+    assert tuple(t.frame_at(2)[0, 0]) == (0, 0, 255)
+    assert tuple(t.frame_at(7)[0, 0]) == (20, 0, 0)
+    seen = []
+    t.playhead_changed.connect(seen.append)
+    t.seek(100)
+    assert t.playhead == 14 and seen == [14]
+    assert t.boxes_at()[0].label == "circle"
+    with pytest.raises(ValueError):
+        t.add_clip(Clip(kind="score", scores=[1.0]), track=t.tracks[0])
+
+
+def test_record_round_trip():
+    rec = Record.opened("/tmp/x.png", "ab" * 32)
+    rec.params = {"steps": 3}
+    back = Record.from_dict(rec.to_dict())
+    assert back == rec
+    assert back.ingredients[0].relationship == "parentOf"
+
+
+def test_model_packages_never_import_qt():
+    code = (
+        "import sys\n"
+        "import studio.document, studio.document.project, studio.jobs, studio.export, studio.cli,"
+        " studio.application, studio.actions\n"
+        "from studio.application import StudioApp\n"
+        "StudioApp()\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'torch')))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
