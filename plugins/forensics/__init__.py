@@ -1,0 +1,1 @@
+"""Built-in plugin: forensics (being written)."""
