@@ -95,7 +95,9 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
 
     for action in app.actions.values():
         path = action.cli_path
-        p = subparsers_for(path[:-1]).add_parser(path[-1], help=action.title, description=action.description or action.title)
+        p = subparsers_for(path[:-1]).add_parser(
+            path[-1], help=action.title, description=action.description or action.title
+        )
         positional = positional_params(action)
         for param in positional:
             _add_param(p, param, positional=True)
@@ -209,7 +211,8 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
 def _default_out(action: Action, source: Path | None) -> Path:
     name = action.cli_path[-1]
     if source is not None:
-        suffix = source.suffix if source.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff") else ".png"
+        known = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
+        suffix = source.suffix if source.suffix.lower() in known else ".png"
         return source.with_name(f"{source.stem}-{name}{suffix}")
     return Path(f"{name}.png")
 

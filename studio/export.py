@@ -112,13 +112,13 @@ def format_for(path: Path, explicit: str | None = None) -> str:
         if fmt not in MIME:
             raise BadInputError(f"Cannot export as {explicit}; choose PNG, JPEG, WebP or TIFF.")
         return fmt
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
         raise BadInputError(
             f"Cannot export to '{path.name}': unknown extension '{path.suffix}'. "
             "Use .png, .jpg, .webp or .tif."
         )
-    return fmt
+    return found
 
 
 def collect_steps(host: PluginHost) -> list[ExportStep]:

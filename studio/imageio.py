@@ -62,10 +62,9 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
                 )
             fmt = im.format or "?"
             mode = im.mode
-            info = {k: v for k, v in im.info.items() if isinstance(v, (str, int, float))}
+            info = {str(k): v for k, v in im.info.items() if isinstance(v, (str, int, float))}
             im.load()
-            im = ImageOps.exif_transpose(im)
-            pixels = _to_rgba(im)
+            pixels = _to_rgba(ImageOps.exif_transpose(im))
     except BadInputError:
         raise
     except UnidentifiedImageError:

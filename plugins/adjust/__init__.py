@@ -17,7 +17,6 @@ from studio.actions import Action, ActionResult, OutputImage, Param, Progress
 from studio.errors import BadInputError
 from studio.hookspecs import hookimpl
 
-
 MAX_SIDE = 16384
 INTERPOLATIONS = ("area", "linear", "cubic", "lanczos", "nearest")
 
@@ -27,7 +26,7 @@ Run = Generator[Progress, None, ActionResult]
 def _bands(height: int, steps: int) -> list[tuple[int, int]]:
     steps = max(1, min(steps, height))
     edges = np.linspace(0, height, steps + 1).astype(int)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def _source(params: dict[str, Any]) -> Any:
@@ -135,9 +134,11 @@ def studio_actions() -> list[Action]:
             description="Scale the image; give a width (and height) or a scale factor.",
             params=(
                 IMAGE,
-                Param("scale", "float", 0.5, "scale factor, used when width is 0", minimum=0.01, maximum=16.0, step=0.05),
+                Param("scale", "float", 0.5, "scale factor, used when width is 0",
+                      minimum=0.01, maximum=16.0, step=0.05),
                 Param("width", "int", 0, "new width in pixels (0: from the scale)", minimum=0, maximum=MAX_SIDE),
-                Param("height", "int", 0, "new height in pixels (0: keep the aspect ratio)", minimum=0, maximum=MAX_SIDE),
+                Param("height", "int", 0, "new height in pixels (0: keep the aspect ratio)",
+                      minimum=0, maximum=MAX_SIDE),
                 Param("interpolation", "choice", "area", "resampling filter", choices=INTERPOLATIONS),
             ),
         ),

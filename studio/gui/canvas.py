@@ -38,6 +38,9 @@ class CanvasView(QGraphicsView):
 
     # -- document binding -------------------------------------------------
     def set_document(self, doc: Document) -> None:
+        for item in self._items.values():
+            self._scene.removeItem(item)
+        self._items.clear()
         self.doc = doc
         doc.layers_changed.connect(self.rebuild)
         doc.layer_changed.connect(self.update_layer)
@@ -48,15 +51,18 @@ class CanvasView(QGraphicsView):
         self.fit()
 
     def rebuild(self) -> None:
-        for item in self._items.values():
-            self._scene.removeItem(item)
-        self._items.clear()
+        """Match the scene to the layer list: new layers get items, gone ones lose them, order is z."""
+        current = {layer.id for layer in self.doc.layers}
+        for layer_id in [i for i in self._items if i not in current]:
+            self._scene.removeItem(self._items.pop(layer_id))
         for z, layer in enumerate(self.doc.layers):
-            item = QGraphicsPixmapItem(to_pixmap(layer.rgba()))
-            item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+            item = self._items.get(layer.id)
+            if item is None:
+                item = QGraphicsPixmapItem(to_pixmap(layer.rgba()))
+                item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+                self._scene.addItem(item)
+                self._items[layer.id] = item
             item.setZValue(z + 1)
-            self._scene.addItem(item)
-            self._items[layer.id] = item
             self._apply(layer, item)
         self._update_rect()
 

@@ -30,11 +30,12 @@ class LayersPanel(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setToolTip("Opacity of the selected layer")
         buttons = QHBoxLayout()
-        self.up = QToolButton(text="▲", toolTip="Move the layer up")
-        self.down = QToolButton(text="▼", toolTip="Move the layer down")
-        self.delete = QToolButton(text="Delete", toolTip="Delete the layer")
-        for b in (self.up, self.down, self.delete):
-            buttons.addWidget(b)
+        self.up, self.down, self.delete = QToolButton(), QToolButton(), QToolButton()
+        for button, text, tip in ((self.up, "▲", "Move the layer up"), (self.down, "▼", "Move the layer down"),
+                                  (self.delete, "Delete", "Delete the layer")):
+            button.setText(text)
+            button.setToolTip(tip)
+            buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
@@ -67,7 +68,7 @@ class LayersPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, layer.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-                item.setIcon(thumbnail(layer.rgba(), 32))
+                item.setIcon(thumbnail(layer.pixels if layer.kind != "mask" else layer.rgba(), 32))
                 item.setToolTip(f"{layer.kind} layer, {layer.size[0]}×{layer.size[1]}{KIND_MARK[layer.kind]}")
                 self.list.addItem(item)
         self._select_active()

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from PySide6.QtGui import QImage, QPixmap
+
+# QImages made from arrays, keyed by the array's identity while the array lives. Worker threads
+# fill it (a QImage may be built off the GUI thread), so the GUI thread only copies into a pixmap.
+_CACHE: dict[tuple[int, int], tuple[weakref.ref[np.ndarray], QImage]] = {}
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:
@@ -21,8 +27,25 @@ def to_qimage(pixels: np.ndarray) -> QImage:
     return image.copy()
 
 
+def cached_qimage(pixels: np.ndarray, side: int = 0) -> QImage:
+    """``to_qimage(pixels)`` (shrunk to ``side`` if given), remembered while ``pixels`` lives."""
+    key = (id(pixels), side)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is pixels:
+        return hit[1]
+    if side:
+        from PySide6.QtCore import Qt
+
+        image = cached_qimage(pixels).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation)
+    else:
+        image = to_qimage(pixels)
+    _CACHE[key] = (weakref.ref(pixels, lambda _ref, k=key: _CACHE.pop(k, None)), image)
+    return image
+
+
 def to_pixmap(pixels: np.ndarray) -> QPixmap:
-    return QPixmap.fromImage(to_qimage(pixels))
+    return QPixmap.fromImage(cached_qimage(pixels))
 
 
 def from_qimage(image: QImage) -> np.ndarray:
@@ -34,7 +57,4 @@ def from_qimage(image: QImage) -> np.ndarray:
 
 
 def thumbnail(pixels: np.ndarray, side: int = 96) -> QPixmap:
-    from PySide6.QtCore import Qt
-
-    return to_pixmap(pixels).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                    Qt.TransformationMode.SmoothTransformation)
+    return QPixmap.fromImage(cached_qimage(pixels, side))

@@ -88,6 +88,7 @@ class TimelineWidget(QWidget):
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.advance)
         self.play_button.toggled.connect(self.set_playing)
+        self.doc = doc
         self.area.scrubbed.connect(lambda f: self.doc.timeline.seek(f))
         bar = QHBoxLayout()
         bar.addWidget(self.play_button)
@@ -96,7 +97,6 @@ class TimelineWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.area, 1)
-        self.doc = doc
         self.set_document(doc)
 
     def set_document(self, doc: Document) -> None:

@@ -12,12 +12,38 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from studio.jobs import Job, JobState, execute
 
 PREVIEW_INTERVAL = 0.1  # seconds between previews sent to the GUI
+PREVIEW_SIDE = 256  # previews are shrunk in the worker thread, never on the GUI thread
 ABANDON_AFTER = 5.0
+
+
+def shrink(pixels: np.ndarray, side: int = PREVIEW_SIDE) -> np.ndarray:
+    """A copy of ``pixels`` no larger than ``side`` on its longer edge."""
+    h, w = pixels.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1.0:
+        return pixels.copy()
+    import cv2
+
+    return cv2.resize(pixels, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def warm_images(job: Job) -> None:
+    """Prepare the results' QImages and thumbnails here, off the GUI thread."""
+    from studio.document.layers import normalise_pixels
+    from studio.gui.qimage import cached_qimage
+
+    assert job.result is not None
+    for image in job.result.images:
+        image.pixels = normalise_pixels(image.pixels, image.kind)
+        if image.kind != "mask":
+            for side in (0, 32, 48):
+                cached_qimage(image.pixels, side)
 
 
 class JobRunner(QObject):
@@ -76,11 +102,19 @@ class JobRunner(QObject):
         def on_change(j: Job) -> None:
             now = time.monotonic()
             final = j.state.done
+            if final and j.state == JobState.FINISHED:
+                return  # sent below, once the results are ready to show
             if final or now - self._last_emit.get(j.id, 0.0) >= PREVIEW_INTERVAL:
                 self._last_emit[j.id] = now
+                if j.preview is not None and max(j.preview.shape[:2]) > PREVIEW_SIDE:
+                    j.preview = shrink(j.preview)
                 self._changed_from_thread.emit(j, final)
 
         execute(job, self.app, on_change)
+        if job.result is not None and job.state == JobState.FINISHED:
+            warm_images(job)
+            self._changed_from_thread.emit(job, True)
+
 
     def _on_thread_change(self, job: Job, final: bool) -> None:
         if job.id in self._abandoned:

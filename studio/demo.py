@@ -1,0 +1,82 @@
+"""A headless tour of the studio: ``python -m studio.demo OUT_DIR``.
+
+Used by ``python3 dev.py run`` on a machine without a display: it opens the real main window
+offscreen, makes an image with the built-in default (the ``generate`` action and its built-in model
+when the diffusion plugin is loaded, else a built-in adjustment of a generated test card), exports it
+through the export pipeline, and saves a screenshot of the window.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_PROMPT = "a large red circle in the centre on a black background"
+
+
+def test_card(size: int = 256) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size]
+    card = np.dstack([x * 255 // size, y * 255 // size, np.full_like(x, 128)]).astype(np.uint8)
+    card[size // 4: 3 * size // 4, size // 4: 3 * size // 4] = (230, 40, 40)
+    return card
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from studio.application import StudioApp
+    from studio.document import Layer, Record
+    from studio.gui.mainwindow import MainWindow
+    from studio.jobs import JobState
+
+    out = Path(argv[0] if argv else "out/demo")
+    out.mkdir(parents=True, exist_ok=True)
+    qt = QApplication.instance() or QApplication([])
+    app = StudioApp()
+    window = MainWindow(app)
+    window.confirm_close = False
+    window.resize(1400, 900)
+    window.show()
+    if "generate" in app.actions:
+        action = app.action("generate")
+        values = {**action.defaults(), "prompt": DEFAULT_PROMPT}
+        print(f"generating '{DEFAULT_PROMPT}' with the built-in default model…", flush=True)
+    else:
+        layer = window.doc.add_layer(Layer(test_card(), name="test card",
+                                           record=Record(action="demo", c2pa_action="c2pa.created")))
+        action = app.action("adjust.blur")
+        values = {"image": layer, "radius": 6.0}
+        print("the diffusion plugin is not loaded; blurring a test card instead", flush=True)
+    job = window.run_action(action, values)
+    deadline = time.time() + 600
+    while not job.state.done and time.time() < deadline:
+        qt.processEvents()
+        time.sleep(0.01)
+    for _ in range(20):
+        qt.processEvents()
+        time.sleep(0.01)
+    if job.state != JobState.FINISHED:
+        print(f"the job ended {job.state.value}: {job.error}", file=sys.stderr)
+        return 1
+    window.canvas.fit()
+    image = job.result.images[0] if job.result else None
+    if image is not None and image.record is not None:
+        report = app.export.export_image(image.pixels, out / "result.png", image.record)
+        print(f"exported {report.path} (steps: {', '.join(report.steps) or 'none'})")
+        for notice in report.notices:
+            print(f"  note: {notice}")
+    qt.processEvents()
+    shot = out / "window.png"
+    window.grab().save(str(shot))
+    print(f"screenshot of the window: {shot}")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
