@@ -40,7 +40,11 @@ def cached_qimage(pixels: np.ndarray, side: int = 0) -> QImage:
                                              Qt.TransformationMode.SmoothTransformation)
     else:
         image = to_qimage(pixels)
-    _CACHE[key] = (weakref.ref(pixels, lambda _ref, k=key: _CACHE.pop(k, None)), image)
+
+    def forget(_ref: object, k: tuple[int, int] = key) -> None:
+        _CACHE.pop(k, None)
+
+    _CACHE[key] = (weakref.ref(pixels, forget), image)
     return image
 
 
