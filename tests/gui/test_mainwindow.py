@@ -5,6 +5,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 from fixture_plugins import faulty
 from helpers import MEDIA, ROOT
 from PySide6.QtCore import Qt, QTimer
@@ -234,3 +235,35 @@ def test_window_appears_before_torch_is_imported(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_paste_image_and_drop_files(make_window, qtbot, png_file):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent, QGuiApplication
+
+    from studio.gui.qimage import to_qimage
+
+    window = make_window()
+    pixels = np.zeros((10, 12, 3), np.uint8)
+    pixels[..., 1] = 200
+    QGuiApplication.clipboard().setImage(to_qimage(pixels))
+    window.paste()
+    assert len(window.doc.layers) == 1 and window.doc.layers[0].size == (12, 10)
+    assert window.doc.layers[0].pixels[0, 0, 1] == 200
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(png_file))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.canvas.dropEvent(event)
+    assert [l.name for l in window.doc.layers] == ["Pasted", "gradient.png"]
+    assert window.doc.layers[1].record.c2pa_action == "c2pa.opened"
+
+
+def test_canvas_zoom_and_fit(make_window, qtbot, png_file):
+    window = make_window()
+    window.open_file(png_file)
+    window.canvas.set_zoom(1.0)
+    window.canvas.zoom_in()
+    assert window.canvas.zoom == pytest.approx(1.25)
+    window.canvas.fit()
+    assert window.canvas.zoom > 4  # a 64×48 image fills the view
