@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.application import StudioApp
-from studio.document import Document, Ingredient, Layer, Record
+from studio.document import Clip, Document, Ingredient, Layer, Record
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError
 from studio.gui.actionpanel import ActionPanel
@@ -36,10 +36,15 @@ from studio.gui.qimage import from_qimage, thumbnail
 from studio.gui.reportpanel import ReportPanel
 from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.worker import JobRunner
-from studio.imageio import IMAGE_SUFFIXES, load_image
+from studio.imageio import IMAGE_SUFFIXES, load_image, sha256_file
 from studio.jobs import Job, JobState
+from studio.video import VIDEO_SUFFIXES, read_video
 
-IMAGE_FILTER = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + f");;Studio projects (*{SUFFIX})"
+IMAGE_FILTER = (
+    "Images and videos (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES + VIDEO_SUFFIXES) + ")"
+    + f";;Studio projects (*{SUFFIX})"
+)
+VIDEO_MAX_FRAMES, VIDEO_MAX_SIDE = 600, 1280
 
 
 class _Bridge(QObject):
@@ -215,6 +220,8 @@ class MainWindow(QMainWindow):
                 if not self._confirm_discard():
                     return False
                 self.set_document(load_project(path))
+            elif path.suffix.lower() in VIDEO_SUFFIXES:
+                self.open_video(path)
             else:
                 loaded = load_image(path)
                 layer = Layer(loaded.pixels, name=path.name, record=Record.opened(str(path), loaded.sha256))
@@ -227,6 +234,20 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.canvas.fit()
         return True
+
+    def open_video(self, path: Path) -> None:
+        """Put a video on the timeline as a frame-sequence clip (after the clips already there)."""
+        video = read_video(path, max_frames=VIDEO_MAX_FRAMES, max_side=VIDEO_MAX_SIDE)
+        timeline = self.doc.timeline
+        if timeline.duration == 0:
+            timeline.fps = video.fps
+        clip = Clip(kind="frames", name=path.name, frames=video.frames, start=-1,
+                    record=Record.opened(str(path), sha256_file(path)))
+        timeline.add_clip(clip)
+        timeline.seek(clip.start)
+        if video.truncated:
+            self.notifier.notify("warning", f"{path.name}: only the first {len(video.frames)} frames were opened.")
+        self.inspect_file(path)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -267,3 +267,25 @@ def test_canvas_zoom_and_fit(make_window, qtbot, png_file):
     assert window.canvas.zoom == pytest.approx(1.25)
     window.canvas.fit()
     assert window.canvas.zoom > 4  # a 64×48 image fills the view
+
+
+def test_open_video_puts_its_frames_on_the_timeline(make_window, qtbot):
+    window = make_window()
+    assert window.open_file(MEDIA / "legacy.mp4")
+    timeline = window.doc.timeline
+    assert timeline.fps == 30 and timeline.duration == 60
+    timeline.seek(30)
+    frame = timeline.frame_at()
+    assert frame.shape[2] == 3 and frame.std() > 5  # real picture content
+    shown = window.canvas._frame_item.pixmap()
+    assert (shown.width(), shown.height()) == (frame.shape[1], frame.shape[0])
+
+
+def test_bad_video_is_notified(make_window, qtbot, tmp_path):
+    window = make_window()
+    bad = tmp_path / "clip.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
+    assert not window.open_file(bad)
+    wait_for(qtbot, lambda: window.notification_list.count() == 1)
+    assert "clip.mp4" in window.notification_list.item(0).text()
+    assert window.doc.timeline.duration == 0
