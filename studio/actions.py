@@ -58,6 +58,7 @@ class Param:
     step: float | None = None
     choices: tuple[str, ...] = ()
     required: bool = False
+    metavar: str = ""  # how the CLI shows the value (``WxH``, ``IMAGE``); empty: from the kind
 
     @property
     def title(self) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.actions import Action, Command
-from studio.errors import BadInputError
+from studio.errors import BadInputError, StudioError
 from studio.export import ExportPipeline
 from studio.pluginhost import PluginHost
 from studio.report import ReportSection
@@ -82,15 +82,28 @@ class StudioApp:
         return self._commands
 
     def file_report(self, path: str | Path) -> list[ReportSection]:
-        """Every plugin's section of the evidence report for ``path``."""
+        """Every plugin's section of the evidence report for ``path``.
+
+        A plugin that cannot read the file (it raised a :class:`StudioError`) gets a section saying
+        so; if no plugin could read it at all, the error is raised.
+        """
         path = Path(path)
         if not path.exists():
             raise BadInputError(f"{path} does not exist.")
+        if path.is_dir():
+            raise BadInputError(f"{path} is a folder, not a file.")
         sections: list[ReportSection] = []
-        for plugin, section in self.host.call("studio_file_report", path=path, app=self):
-            if isinstance(section, ReportSection):
-                section.plugin = plugin
-                sections.append(section)
+        errors: list[tuple[str, StudioError]] = []
+        for plugin, result in self.host.call("studio_file_report", user_errors=errors, path=path, app=self):
+            for section in result if isinstance(result, (list, tuple)) else [result]:
+                if isinstance(section, ReportSection):
+                    section.plugin = plugin
+                    sections.append(section)
+        if errors and not sections:
+            raise errors[0][1]
+        for plugin, error in errors:
+            sections.append(ReportSection(title=f"{plugin} (could not read the file)", state="unreadable",
+                                          summary=str(error), plugin=plugin))
         return sections
 
     def doctor(self) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _add_param(parser: argparse.ArgumentParser, param: Param, positional: bool) 
     elif param.kind == "choice":
         parser.add_argument(flag, dest=param.name, choices=param.choices, default=None, help=help_text)
     else:
-        metavar = {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH"}.get(
+        metavar = param.metavar or {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH"}.get(
             param.kind, "TEXT")
         parser.add_argument(flag, dest=param.name, metavar=metavar, default=None, help=help_text)
 

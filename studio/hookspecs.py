@@ -82,13 +82,15 @@ def studio_export_steps() -> list[ExportStep] | None:
 
 
 @hookspec
-def studio_file_report(path: Path, app: StudioApp) -> ReportSection | None:
+def studio_file_report(path: Path, app: StudioApp) -> ReportSection | list[ReportSection] | None:
     """Inspect a file and return what this plugin can tell about it.
 
     Called by ``studio inspect``/``studio verify`` and the GUI's Verify view for
     any opened file. Return a :class:`studio.report.ReportSection` with a plain
     label, what the signal can and cannot tell, findings, and optional heatmaps
-    (shown as overlay layers), or ``None`` if this plugin has nothing to say.
+    (shown as overlay layers), a list of sections when the plugin reads several
+    independent signals (one section each), or ``None`` if this plugin has
+    nothing to say.
     Raise :class:`studio.errors.BadInputError` for a file it cannot read.
     """
 

@@ -19,6 +19,7 @@ from typing import Any
 import pluggy
 
 from studio import ENTRY_POINT_GROUP, hookspecs
+from studio.errors import StudioError
 from studio.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -141,11 +142,18 @@ class PluginHost:
         self.call("studio_startup", app=app)
 
     # -- calling -----------------------------------------------------------
-    def call(self, hook_name: str, only: str | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call(
+        self,
+        hook_name: str,
+        only: str | None = None,
+        user_errors: list[tuple[str, StudioError]] | None = None,
+        **kwargs: Any,
+    ) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook_name``; return ``(plugin, result)`` for non-None results.
 
         An implementation that raises is recorded as a fault of its plugin and
-        skipped; the others still run.
+        skipped; the others still run. If ``user_errors`` is a list, a
+        :class:`StudioError` (bad input, not a bug) goes there instead.
         """
         caller = getattr(self.pm.hook, hook_name)
         results: list[tuple[str, Any]] = []
@@ -156,6 +164,12 @@ class PluginHost:
             try:
                 args = [kwargs[a] for a in impl.argnames]
                 result = impl.function(*args)
+            except StudioError as exc:
+                if user_errors is None:
+                    self.record_fault(name, f"{hook_name} raised {type(exc).__name__}: {exc}")
+                else:
+                    user_errors.append((name, exc))
+                continue
             except Exception as exc:  # noqa: BLE001 - contained by design
                 self.record_fault(name, f"{hook_name} raised {type(exc).__name__}: {exc}")
                 log.debug("%s", traceback.format_exc())

@@ -1,1 +1,101 @@
-"""Built-in plugin: credentials (being written)."""
+"""Content Credentials (C2PA): sign every export with what made it, and verify any file.
+
+Built on c2pa-python, offline. Signing is the export pipeline's final step;
+verifying feeds ``studio verify`` and the GUI's Verify view. See the modules:
+``certs``/``identity`` (the signing identity), ``manifest`` (record → C2PA
+manifest), ``signing``, ``verify``, ``explain`` (plain language), ``report``
+(the Verify view section and CLI text), ``trust`` and ``commands``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from studio.actions import Command
+from studio.errors import StudioError
+from studio.export import ExportJob, ExportStep
+from studio.hookspecs import hookimpl
+from studio.report import ReportSection
+
+from . import config
+
+__version__ = "0.1.0"
+OFF_NOTICE = "This file carries no Content Credentials (signing is off)."
+
+
+def sign_export(job: ExportJob) -> None:
+    """The export step: sign ``job.file`` in place with a manifest built from ``job.record``."""
+    from . import identity, trust
+    from .manifest import build_plan
+    from .signing import SIGNABLE, check_credentials_readable, check_whole, format_of, sign_in_place
+
+    assert job.file is not None
+    if job.source is not None:  # an existing file: refuse a damaged or misnamed one clearly
+        fmt = format_of(job.source)
+        check_whole(job.source, fmt)
+        check_credentials_readable(job.source)
+    settings = config.plugin_settings()
+    tsa_url = job.options.get("tsa_url") or settings.get("tsa_url") or None
+    signer = identity.load(create_if_missing=True)
+    if signer.created_now:
+        job.notices.append(f"Created your signing identity in {signer.folder}; share its root "
+                           "('studio credentials export-root FILE') so others can trust your files.")
+    plan = build_plan(job.record, job.performed, job.dest.name)
+    anchors = None
+    if plan.ingredients:
+        try:
+            anchors = trust.collect(settings)
+        except StudioError as exc:
+            job.notices.append(f"Ingredients were checked without trust anchors: {exc}")
+    sign_in_place(job.file, SIGNABLE[job.format], plan, signer, tsa_url, job.dest.name, anchors)
+    job.notices.extend(plan.notes)
+    common_name = signer.describe()["signer"]["common_name"]
+    job.performed.append({"step": "Content Credentials", "signed_by": common_name, "timestamped": bool(tsa_url)})
+
+
+@hookimpl
+def studio_startup(app: Any) -> None:
+    config.bind(app)
+
+
+@hookimpl
+def studio_export_steps() -> list[ExportStep]:
+    return [ExportStep(name="Content Credentials", run=sign_export, stage="file", final=True, option="sign",
+                       default=True, off_notice=OFF_NOTICE, formats=("PNG", "JPEG", "WEBP", "TIFF", "MP4"))]
+
+
+@hookimpl
+def studio_commands() -> list[Command]:
+    from .commands import commands
+
+    return commands()
+
+
+@hookimpl
+def studio_file_report(path: Path, app: Any) -> ReportSection:
+    from . import report, trust
+    from .verify import verify
+
+    try:
+        anchors = trust.collect(config.plugin_settings(app))
+        thumbnails: dict[str, bytes] = {}
+        result = verify(path, anchors, thumbnails)
+    except StudioError as exc:
+        return ReportSection(title=report.TITLE, state="unreadable", summary=str(exc),
+                             cannot_tell="Nothing: the file could not be checked.")
+    return report.section(result, thumbnails)
+
+
+@hookimpl
+def studio_doctor() -> dict[str, Any]:
+    import importlib.metadata
+
+    from . import identity
+
+    facts: dict[str, Any] = {"c2pa-python": importlib.metadata.version("c2pa-python")}
+    folder = identity.credentials_dir()
+    facts["identity"] = str(folder) if identity.exists(folder) else "none yet (made on the first signed export)"
+    tsa = config.plugin_settings().get("tsa_url")
+    facts["timestamp authority"] = tsa or "none (offline)"
+    return facts

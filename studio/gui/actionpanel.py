@@ -144,7 +144,7 @@ class ActionPanel(QWidget):
                 if (wanted == "mask") == (layer.kind == "mask"):
                     combo.addItem(layer.name, layer.id)
             index = combo.findData(previous) if previous else -1
-            if index < 0 and param.kind == "image" and self.doc.active_layer is not None:
+            if index < 0 and param.kind == "image" and param.required and self.doc.active_layer is not None:
                 index = combo.findData(self.doc.active_id)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 from studio import APP_NAME
 from studio.application import StudioApp
 from studio.document import Clip, Document, Ingredient, Layer, Record
+from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
+from studio.gui.heatmaps import heatmap_layers, score_clips
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
 from studio.gui.notifications import NotificationList, Notifier
@@ -48,9 +50,19 @@ VIDEO_MAX_FRAMES, VIDEO_MAX_SIDE = 600, 1280
 
 
 class _Bridge(QObject):
-    """Carries results of background work back to the GUI thread."""
+    """Carries results of background work back to the GUI thread.
+
+    It is a child of the window: once the window is gone, late results are dropped.
+    """
 
     done = Signal(object, object)
+
+    def post(self, callback: Any, value: Any) -> None:
+        """From any thread: call ``callback(value)`` on the GUI thread, unless the window is gone."""
+        try:
+            self.done.emit(callback, value)
+        except RuntimeError:  # the window (and this bridge) was deleted while the work ran
+            pass
 
 
 class MainWindow(QMainWindow):
@@ -60,9 +72,10 @@ class MainWindow(QMainWindow):
         self.doc = Document()
         self.notifier = notifier or Notifier()
         self.confirm_close = True
+        self.heatmaps_on_open = True  # the report's heatmaps of an opened image arrive as overlay layers
         self.resize(1400, 900)
         self.runner = JobRunner(app, self)
-        self._bridge = _Bridge()
+        self._bridge = _Bridge(self)
         self._bridge.done.connect(lambda callback, value: callback(value), Qt.ConnectionType.QueuedConnection)
 
         self.canvas = CanvasView(self.doc)
@@ -226,7 +239,7 @@ class MainWindow(QMainWindow):
                 loaded = load_image(path)
                 layer = Layer(loaded.pixels, name=path.name, record=Record.opened(str(path), loaded.sha256))
                 self.doc.add_layer(layer)
-                self.inspect_file(path)
+                self.inspect_file(path, layer)
         except StudioError as exc:
             self.notifier.notify("error", str(exc))
             return False
@@ -247,7 +260,7 @@ class MainWindow(QMainWindow):
         timeline.seek(clip.start)
         if video.truncated:
             self.notifier.notify("warning", f"{path.name}: only the first {len(video.frames)} frames were opened.")
-        self.inspect_file(path)
+        self.inspect_file(path, clip)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -270,17 +283,49 @@ class MainWindow(QMainWindow):
                                  record=Record(action="paste", title="Pasted", c2pa_action="c2pa.placed")))
         self.canvas.fit()
 
-    def inspect_file(self, path: Path) -> None:
-        """Build the evidence report for ``path`` in the background and show it in the Verify view."""
+    def inspect_file(self, path: Path, target: Layer | Clip | None = None) -> None:
+        """Build the evidence report for ``path`` in the background and show it in the Verify view.
+
+        ``target`` is what the file became: the layer's heatmaps arrive as overlay layers above it,
+        the clip's per-frame scores as a score clip beside it.
+        """
 
         def work() -> None:
             try:
                 sections = self.app.file_report(path)
-                self._bridge.done.emit(lambda s: self.report_panel.show_report(path, s), sections)
+                self._bridge.post(lambda s: self._report_arrived(path, target, s), sections)
             except StudioError as exc:
-                self._bridge.done.emit(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
+                self._bridge.post(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
 
         threading.Thread(target=work, name="inspect", daemon=True).start()
+
+    def _report_arrived(self, path: Path, target: Layer | Clip | None, sections: list[Any]) -> None:
+        self.report_panel.show_report(path, sections)
+        if isinstance(target, Layer) and self.heatmaps_on_open and target in self.doc.layers:
+            self.add_heatmap_layers(target, sections)
+        elif isinstance(target, Clip) and any(target in t.clips for t in self.doc.timeline.tracks):
+            for clip in score_clips(sections, start=target.start):
+                self.doc.timeline.add_clip(clip)
+
+    def add_heatmap_layers(self, layer: Layer, sections: list[Any]) -> list[Layer]:
+        """Put the report's heatmaps above ``layer`` as overlay layers (one undoable step; first one visible)."""
+        overlays = heatmap_layers(sections, layer.size, source=layer.name)
+        if not overlays:
+            return []
+        doc = self.doc
+
+        def redo() -> None:
+            position = doc.layers.index(layer) + 1 if layer in doc.layers else len(doc.layers)
+            doc.layers[position:position] = overlays
+            doc.layers_changed.emit()
+
+        def undo() -> None:
+            doc.layers[:] = [existing for existing in doc.layers if existing not in overlays]
+            doc.layers_changed.emit()
+            doc.active_changed.emit(doc.active_layer)
+
+        doc.undo_stack.push(HistoryCommand(f"Add heatmaps of '{layer.name}'", redo, undo))
+        return overlays
 
     # -- saving -------------------------------------------------------------
     def save(self) -> bool:
@@ -341,13 +386,13 @@ class MainWindow(QMainWindow):
             try:
                 report = self.app.export.export_image(pixels, path, record, options)
             except StudioError as exc:
-                self._bridge.done.emit(lambda e: self.notifier.notify("error", f"Export failed: {e}"), exc)
+                self._bridge.post(lambda e: self.notifier.notify("error", f"Export failed: {e}"), exc)
                 return
             def done(r: Any) -> None:
                 self.notifier.notify("info", f"Exported {r.path.name}")
                 for notice in r.notices:
                     self.notifier.notify("warning", notice)
-            self._bridge.done.emit(done, report)
+            self._bridge.post(done, report)
 
         thread = threading.Thread(target=work, name="export", daemon=True)
         thread.start()

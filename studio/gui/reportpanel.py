@@ -32,6 +32,16 @@ def render_html(path: Path | None, sections: list[ReportSection], error: str = "
                 for f in s.findings
             )
             parts.append(f"<table cellspacing=4>{rows}</table>")
+        images = [i for i in s.data.get("images") or [] if str(i.get("uri", "")).startswith("data:image/")]
+        if images:  # small thumbnails (data: URIs) a section offers, e.g. a file's ingredients
+            cells = "".join(
+                f"<td align=center><img src='{html.escape(i['uri'], quote=True)}' height=96><br>"
+                f"<small>{html.escape(str(i.get('caption', '')))}</small></td>"
+                for i in images
+            )
+            parts.append(f"<table cellspacing=6><tr>{cells}</tr></table>")
+        for h in s.heatmaps:  # each arrives as an overlay layer of that name (see studio.gui.heatmaps)
+            parts.append(f"<p><i>Heatmap layer “{html.escape(h.name)} (heatmap)”: {html.escape(h.explanation)}</i></p>")
         if s.can_tell:
             parts.append(f"<p><b>What this can tell:</b> {html.escape(s.can_tell)}</p>")
         if s.cannot_tell:

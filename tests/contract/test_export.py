@@ -68,7 +68,7 @@ def test_png_carries_the_record_and_a1111_parameters(tmp_path, pixels):
 
 
 def test_steps_run_in_order_with_the_final_step_last(tmp_path, pixels):
-    app = StudioApp()
+    app = StudioApp(entry_points=[])  # no built-in signer: Recorder has the final step
     log = []
     app.host.register(Recorder(log), "recorder")
     report = app.export.export_image(pixels, tmp_path / "out.png", Record(action="t"))
@@ -78,7 +78,7 @@ def test_steps_run_in_order_with_the_final_step_last(tmp_path, pixels):
 
 
 def test_switched_off_step_is_skipped_and_the_user_told(tmp_path, pixels):
-    app = StudioApp()
+    app = StudioApp(entry_points=[])  # no built-in signer: Recorder has the final step
     log = []
     app.host.register(Recorder(log), "recorder")
     report = app.export.export_image(pixels, tmp_path / "o.png", Record(action="t"), {"sign": False})
@@ -122,7 +122,7 @@ def test_unknown_extension_is_clear(tmp_path, pixels):
 
 
 def test_export_file_copies_bytes_through_file_steps(tmp_path):
-    app = StudioApp()
+    app = StudioApp(entry_points=[])  # no built-in signer: Recorder has the final step
     log = []
     app.host.register(Recorder(log), "recorder")
     src = tmp_path / "in.png"

@@ -93,3 +93,31 @@ def test_parameters_are_validated_before_running():
     assert job.state == JobState.FAILED and "at least 0" in job.error
     with pytest.raises(Exception, match="unknown parameter"):
         action.validate({"bogus": 1})
+
+
+def test_file_report_turns_a_plugins_bad_input_error_into_a_section(tmp_path):
+    from studio.errors import BadInputError
+    from studio.hookspecs import hookimpl
+    from studio.report import ReportSection
+
+    class CannotRead:
+        @hookimpl
+        def studio_file_report(self, path, app):
+            raise BadInputError(f"{path.name} is truncated.")
+
+    class CanRead:
+        @hookimpl
+        def studio_file_report(self, path, app):
+            return ReportSection(title="Size", state="ok", summary=f"{path.stat().st_size} bytes")
+
+    target = tmp_path / "f.bin"
+    target.write_bytes(b"1234")
+    app = StudioApp(entry_points=[])
+    app.host.register(CannotRead(), "picky")
+    with pytest.raises(BadInputError, match="truncated"):
+        app.file_report(target)  # nobody could read it: the user gets the error
+    assert app.host.plugins["picky"].faults == []  # bad input is not a plugin fault
+    app.host.register(CanRead(), "sizer")
+    sections = {s.plugin: s for s in app.file_report(target)}
+    assert sections["sizer"].summary == "4 bytes"
+    assert sections["picky"].state == "unreadable" and "truncated" in sections["picky"].summary

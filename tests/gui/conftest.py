@@ -10,9 +10,10 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(app=None):
+    def make(app=None, heatmaps=False):
         window = MainWindow(app or StudioApp())
         window.confirm_close = False
+        window.heatmaps_on_open = heatmaps  # these tests count layers; tests/forensics checks the heatmap layers
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -1,0 +1,305 @@
+"""From a :class:`studio.document.provenance.Record` to a C2PA manifest definition.
+
+The record of an export is a chain: each edit names its parent (``parentOf``)
+and other inputs (``componentOf``, ``inputTo``). Edits done in memory since the
+last file are folded into this manifest's action list, in order; the chain
+stops at a file on disk (opened, or exported earlier), which becomes the parent
+ingredient and carries its own Content Credentials when it has them. A
+generated image with no parent starts with ``c2pa.created`` and the IPTC
+digital source type ``trainedAlgorithmicMedia``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio import APP_NAME, __version__
+from studio.document.provenance import DIGITAL_SOURCE_PREFIX, TRAINED_ALGORITHMIC_MEDIA, Ingredient, Record
+
+MAX_CHAIN = 64
+MAX_TEXT = 2000
+MIME_BY_SUFFIX = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+    ".tif": "image/tiff", ".tiff": "image/tiff", ".gif": "image/gif", ".heic": "image/heic",
+    ".heif": "image/heif", ".avif": "image/avif", ".mp4": "video/mp4", ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime", ".dng": "image/dng", ".svg": "image/svg+xml",
+}
+WATERMARK_ALG = "org.studio.watermark"
+COMPOSITE = "compositeWithTrainedAlgorithmicMedia"
+
+
+@dataclass
+class IngredientPlan:
+    """One ingredient: from a file (with its credentials) or described only."""
+
+    id: str
+    title: str
+    relationship: str
+    file: Path | None = None
+    mime: str | None = None
+    description: str = ""
+
+    def definition(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"title": self.title, "relationship": self.relationship, "instance_id": self.id}
+        if self.description:
+            data["description"] = self.description
+        if self.mime and self.file is None:
+            data["format"] = self.mime
+        return data
+
+
+@dataclass
+class ManifestPlan:
+    definition: dict[str, Any]
+    ingredients: list[IngredientPlan] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def with_described(self, ingredient_id: str, reason: str) -> ManifestPlan:
+        """The same plan with one file ingredient described instead of read (its file was refused)."""
+        for plan in self.ingredients:
+            if plan.id == ingredient_id and plan.file is not None:
+                plan.description = (plan.description + " " + reason).strip()
+                plan.mime = plan.mime or mime_for(plan.file)
+                plan.file = None
+                self.definition.setdefault("ingredients", []).append(plan.definition())
+        self.notes.append(reason)
+        return self
+
+
+def source_type_uri(name: str) -> str:
+    return name if name.startswith("http") else DIGITAL_SOURCE_PREFIX + name
+
+
+def mime_for(path: Path) -> str | None:
+    mime = MIME_BY_SUFFIX.get(path.suffix.lower())
+    if mime:
+        return mime
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return Image.MIME.get(im.format or "")
+    except Exception:  # noqa: BLE001 - not an image PIL knows
+        return None
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file, remembered while the file is unchanged (a plan checks each input twice)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        if len(_HASHES) > 256:
+            _HASHES.clear()
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def resolve_file(ingredient: Ingredient, notes: list[str], depth: int = 0) -> Path | None:
+    """The file on disk this ingredient is, if it still exists unchanged."""
+    if ingredient.path:
+        path = Path(ingredient.path)
+        if not path.is_file():
+            notes.append(f"'{ingredient.title}' is no longer at {path}; it is described without its file.")
+            return None
+        if ingredient.sha256 and _sha256(path) != ingredient.sha256:
+            notes.append(f"'{path.name}' changed since it was opened; it is described without its file.")
+            return None
+        return path
+    record = ingredient.record
+    if record is not None and record.c2pa_action == "c2pa.opened" and depth < 2:
+        parent = parent_of(record)
+        if parent is not None:
+            return resolve_file(parent, notes, depth + 1)
+    return None
+
+
+def parent_of(record: Record) -> Ingredient | None:
+    return next((i for i in record.ingredients if i.relationship == "parentOf"), None)
+
+
+def _json_value(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "…"
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict) and depth < 6:
+        return {str(k): _json_value(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and depth < 6:
+        return [_json_value(v, depth + 1) for v in list(value)[:200]]
+    return str(value)[:MAX_TEXT]
+
+
+def software_agent(record: Record | None = None) -> dict[str, str]:
+    text = (record.software if record is not None else "") or f"{APP_NAME} {__version__}"
+    name, _, version = text.rpartition(" ")
+    if not name:
+        name, version = text, ""
+    agent = {"name": name}
+    if version:
+        agent["version"] = version
+    return agent
+
+
+def _describe_record(record: Record) -> str:
+    if record.c2pa_action == "c2pa.opened":
+        return record.title or "a file"
+    what = record.title or record.action
+    text = f"{what} — {record.action}" if record.title and record.action else what
+    if record.model and record.model.get("name"):
+        text += f", with the model {record.model['name']}"
+    return text
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.actions: list[dict[str, Any]] = []
+        self.ingredients: list[IngredientPlan] = []
+        self.notes: list[str] = []
+
+    def ingredient(self, ingredient: Ingredient) -> IngredientPlan:
+        file = resolve_file(ingredient, self.notes)
+        description = ""
+        if file is None and ingredient.record is not None:
+            description = f"Made in Studio: {_describe_record(ingredient.record)}."
+        plan = IngredientPlan(id=f"xmp:iid:{uuid.uuid4()}", title=ingredient.title or (file.name if file else "input"),
+                              relationship=ingredient.relationship, file=file,
+                              mime=mime_for(file) if file is not None else None, description=description)
+        self.ingredients.append(plan)
+        return plan
+
+    def action(self, name: str, record: Record | None, ingredient_ids: list[str],
+               source_type: str | None = None, when: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        action: dict[str, Any] = {"action": name, "softwareAgent": software_agent(record)}
+        if source_type:
+            action["digitalSourceType"] = source_type_uri(source_type)
+        if when:
+            action["when"] = when
+        parameters: dict[str, Any] = {}
+        if ingredient_ids:
+            parameters["ingredientIds"] = ingredient_ids
+        if record is not None:
+            action["description"] = _describe_record(record)
+            parameters["org.studio.action"] = record.action
+            if record.plugin:
+                parameters["org.studio.plugin"] = f"{record.plugin} {record.plugin_version}".strip()
+            if record.params:
+                parameters["org.studio.settings"] = _json_value(record.params)
+            if record.model:
+                parameters["org.studio.model"] = _json_value(record.model)
+        if extra:
+            parameters.update(extra)
+        if parameters:
+            action["parameters"] = parameters
+        self.actions.append(action)
+
+
+def _place(b: _Builder, step: Record, components: list[str]) -> None:
+    """Components must be named by a 'placed' action (C2PA checks the relationship)."""
+    if components:
+        b.action("c2pa.placed", None, components, when=step.created)
+        titles = [p.title for p in b.ingredients if p.id in components]
+        b.actions[-1]["description"] = ", ".join(titles)
+
+
+def history(record: Record) -> tuple[list[Record], Ingredient | None]:
+    """The records since the last file, oldest first, and the parent ingredient that ends the chain."""
+    chain = [record]
+    current = record
+    parent = parent_of(current)
+    notes: list[str] = []
+    while parent is not None and current.c2pa_action != "c2pa.opened" and len(chain) < MAX_CHAIN:
+        if parent.record is None or resolve_file(parent, notes) is not None:
+            break
+        current = parent.record
+        chain.append(current)
+        parent = parent_of(current)
+    return list(reversed(chain)), parent
+
+
+def build_plan(record: Record, performed: list[dict[str, Any]], title: str) -> ManifestPlan:
+    """The manifest definition (and ingredient files) that describe ``record`` and the export steps."""
+    steps, parent = history(record)
+    b = _Builder()
+    parent_plan = b.ingredient(parent) if parent is not None else None
+    for n, step in enumerate(steps):
+        others = [b.ingredient(i) for i in step.ingredients if i.relationship != "parentOf"]
+        components = [p.id for p in others if p.relationship == "componentOf"]
+        ids = [p.id for p in others if p.relationship != "componentOf"]  # inputs guide the step's own action
+        if n == 0:
+            if parent_plan is not None:
+                if step.c2pa_action == "c2pa.opened":
+                    b.action("c2pa.opened", step, [parent_plan.id], when=step.created)
+                    _place(b, step, components)
+                    continue
+                b.action("c2pa.opened", None, [parent_plan.id])
+                b.actions[-1]["description"] = parent_plan.title
+            elif step.c2pa_action == "c2pa.created" or step.digital_source:
+                b.action("c2pa.created", step, ids, source_type=step.digital_source or "digitalCreation",
+                         when=step.created)
+                _place(b, step, components)
+                if step.c2pa_action in ("c2pa.created", "c2pa.opened"):
+                    continue
+                ids = []
+                components = []
+            else:
+                b.action("c2pa.created", None, [], source_type="digitalCreation")
+        name = step.c2pa_action
+        if name in ("c2pa.created", "c2pa.opened"):
+            name = "c2pa.edited"  # only the first action may create or open
+        if name in ("c2pa.placed", "c2pa.removed") and not components:
+            name = "c2pa.edited"  # C2PA: these must name the ingredients placed or removed
+        if name in ("c2pa.placed", "c2pa.removed"):
+            ids, components = components, []
+        else:
+            _place(b, step, components)
+        source = None
+        if step.digital_source and not (n == 0 and parent_plan is None):
+            # an AI edit of an existing picture: the result mixes it with generated pixels
+            source = COMPOSITE if step.digital_source == TRAINED_ALGORITHMIC_MEDIA else step.digital_source
+        b.action(name, step, ids, source_type=source, when=step.created)
+    assertions: list[dict[str, Any]] = []
+    for entry in performed:
+        name = entry.get("c2pa_action")
+        if not isinstance(name, str) or not name:
+            continue
+        extra = {f"org.studio.{k}": _json_value(v) for k, v in entry.items()
+                 if k not in ("c2pa_action", "soft_binding") and not isinstance(v, (bytes, bytearray))}
+        b.action(name, None, [], extra=extra)
+        if name == "c2pa.watermarked":
+            assertions.append(soft_binding(entry))
+    assertions.append({"label": "c2pa.actions.v2", "data": {"actions": b.actions}})
+    definition: dict[str, Any] = {
+        "claim_generator_info": [{"name": APP_NAME, "version": __version__}],
+        "title": title,
+        "assertions": assertions,
+    }
+    described = [p.definition() for p in b.ingredients if p.file is None]
+    if described:
+        definition["ingredients"] = described
+    return ManifestPlan(definition=definition, ingredients=b.ingredients, notes=b.notes)
+
+
+def soft_binding(entry: dict[str, Any]) -> dict[str, Any]:
+    """The ``c2pa.soft-binding`` assertion C2PA requires beside a ``c2pa.watermarked`` action.
+
+    The watermark step may give ``soft_binding: {"alg": ..., "value": ...}``, or
+    ``alg`` and ``payload`` (or ``identifier``) in its ``performed`` entry.
+    """
+    given = entry.get("soft_binding") if isinstance(entry.get("soft_binding"), dict) else {}
+    alg = str(given.get("alg") or entry.get("alg") or WATERMARK_ALG)
+    value = given.get("value") or entry.get("payload") or entry.get("identifier") or ""
+    if isinstance(value, (bytes, bytearray)):
+        value = value.hex()
+    return {"label": "c2pa.soft-binding",
+            "data": {"alg": alg, "blocks": [{"scope": {}, "value": str(value)}], "pad": []}}

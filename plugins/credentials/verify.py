@@ -1,0 +1,339 @@
+"""Verifying a file's Content Credentials with c2pa-python, offline.
+
+:func:`verify` returns plain data (the ``studio verify --json`` document):
+``state`` is one of ``no-credentials``, ``invalid``, ``valid`` (intact, signer
+not trusted) and ``trusted``; ``failures`` lists the C2PA status codes of the
+active manifest, each explained in ``failure_details``; then who signed and
+when, the app used, the actions, whether an AI tool was used, and the
+ingredients as a tree, each with its own state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from studio.errors import BadInputError
+
+from . import explain, trust
+from .signing import sniff
+
+STATES = {"Trusted": "trusted", "Valid": "valid", "Invalid": "invalid"}
+UNTRUSTED = "signingCredential.untrusted"
+MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff", "MP4": "video/mp4",
+        "GIF": "image/gif", "HEIF": "image/heif", "MOV": "video/quicktime"}
+MAX_DEPTH = 12
+
+
+def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
+           thumbnails: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """Check ``path``; when ``thumbnails`` is a dict, fill it with thumbnail bytes by identifier."""
+    import c2pa
+
+    path = Path(path)
+    _check_readable(path)
+    context = trust.make_context(trust.reader_settings(anchors))
+    base: dict[str, Any] = {"file": str(path), "trust_anchors": anchors.sources if anchors else []}
+    try:
+        try:
+            reader = c2pa.Reader.try_create(str(path), None, None, context)
+        except c2pa.C2paError as exc:
+            return base | _from_error(path, exc)
+        if reader is None:
+            _check_whole(path)
+            return base | no_credentials()
+        with reader:
+            try:
+                store = json.loads(reader.json())
+                result = describe_store(store)
+                result["embedded"] = bool(reader.is_embedded())
+                if not result.get("format"):
+                    with open(path, "rb") as fh:
+                        result["format"] = MIME.get(sniff(fh.read(16)) or "")
+                if thumbnails is not None:
+                    _collect_thumbnails(reader, result, thumbnails)
+            except c2pa.C2paError as exc:
+                return base | _from_error(path, exc)
+        return base | result
+    finally:
+        context.close()
+
+
+def no_credentials() -> dict[str, Any]:
+    return {"state": "no-credentials", "summary": explain.STATE_SUMMARIES["no-credentials"], "failures": [],
+            "failure_details": [], "manifests": 0, "ingredients": [], "actions": [], "ai_tool_used": False}
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BadInputError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    if path.is_dir():
+        raise BadInputError(f"{path} is a folder, not a file.")
+    if size == 0:
+        raise BadInputError(f"{path.name} is empty (0 bytes).")
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def _check_whole(path: Path) -> None:
+    """A file without credentials: still refuse it if it is a damaged image (say so, not 'no credentials')."""
+    with open(path, "rb") as fh:
+        kind = sniff(fh.read(16))
+    if kind not in ("JPEG", "PNG", "WEBP", "TIFF", "GIF"):
+        return
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except Exception as exc:  # noqa: BLE001 - PIL raises many types for damaged files
+        raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
+
+
+def _from_error(path: Path, exc: Exception) -> dict[str, Any]:
+    text = str(exc)
+    lower = text.lower()
+    remote = re.search(r"remote manifests? from url\s+(\S+)", text, re.IGNORECASE)
+    if remote or lower.startswith("remote"):
+        return remote_result(remote.group(1) if remote else _xmp_provenance(path))
+    if "notsupported" in lower.replace(" ", "") or "type is unsupported" in lower:
+        with open(path, "rb") as fh:
+            kind = sniff(fh.read(16))
+        if kind is None:
+            raise BadInputError(f"{path.name} is not a media file whose Content Credentials Studio can check "
+                                "(JPEG, PNG, WebP, TIFF, MP4 and other C2PA formats).") from None
+        raise BadInputError(f"{path.name} is a {kind} file, a format that cannot carry Content Credentials.") from None
+    if "could not be parsed" in lower or "could not parse" in lower:
+        raise BadInputError(f"{path.name} is damaged or truncated: {text}.") from None
+    # the file reads, but its manifest does not: damaged credentials
+    code = "general.error"
+    details = [{"code": code, "explanation": f"The Content Credentials in this file are damaged and cannot be "
+                                             f"read ({text}).", "library": text}]
+    return {"state": "invalid", "summary": "This file carries Content Credentials that are damaged and cannot "
+                                           "be read, so nothing in them can be relied on.",
+            "failures": [code], "failure_details": details, "error": text, "manifests": 0, "ingredients": [],
+            "actions": [], "ai_tool_used": False}
+
+
+def remote_result(url: str | None) -> dict[str, Any]:
+    where = url or "an address the file does not state"
+    note = (f"The Content Credentials of this file are stored remotely, at {where}; they cannot be verified "
+            "offline, and Studio does not fetch them.")
+    return no_credentials() | {"summary": note, "remote": {"url": url, "verifiable_offline": False, "note": note}}
+
+
+def _xmp_provenance(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(4 << 20)
+    match = re.search(rb'dcterms:provenance="([^"]+)"', head)
+    return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def _signer(manifest: dict[str, Any]) -> dict[str, Any]:
+    info = manifest.get("signature_info") or {}
+    return {"organization": info.get("issuer"), "common_name": info.get("common_name"),
+            "algorithm": info.get("alg"), "serial": info.get("cert_serial_number")}
+
+
+def _generator(manifest: dict[str, Any]) -> str:
+    if manifest.get("claim_generator"):
+        return str(manifest["claim_generator"])
+    parts = []
+    for info in manifest.get("claim_generator_info") or []:
+        if isinstance(info, dict) and info.get("name"):
+            parts.append(f"{info['name']} {info.get('version', '')}".strip())
+    return ", ".join(parts)
+
+
+def _agent(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value.get('name', '')} {value.get('version', '')}".strip()
+    return str(value) if value else ""
+
+
+def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for assertion in manifest.get("assertions") or []:
+        if not str(assertion.get("label", "")).startswith("c2pa.actions"):
+            continue
+        for act in (assertion.get("data") or {}).get("actions") or []:
+            name = str(act.get("action", ""))
+            short, plain, ai = explain.source_type(act.get("digitalSourceType"))
+            params = act.get("parameters") or {}
+            item = {"action": name, "label": explain.action(name), "when": act.get("when"),
+                    "software_agent": _agent(act.get("softwareAgent")),
+                    "description": act.get("description") or params.get("description") or "",
+                    "digital_source_type": short or None, "source": plain or None, "ai": ai}
+            model = params.get("org.studio.model")
+            if isinstance(model, dict):
+                item["model"] = model
+            out.append(item)
+    return out
+
+
+def _codes(entries: Any) -> list[dict[str, str]]:
+    return [{"code": str(e.get("code")), "library": str(e.get("explanation", "")), "url": str(e.get("url", ""))}
+            for e in entries or [] if isinstance(e, dict) and e.get("code")]
+
+
+def _state_from(codes: list[str]) -> str:
+    if any(c != UNTRUSTED for c in codes):
+        return "invalid"
+    return "valid" if UNTRUSTED in codes else "trusted"
+
+
+def _details(entries: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"code": e["code"], "explanation": explain.failure(e["code"], e["library"]), "library": e["library"]}
+            for e in entries]
+
+
+def _ingredient_checks(store: dict[str, Any], owner: str, ingredient: dict[str, Any]
+                       ) -> tuple[list[dict[str, str]], set[str], str]:
+    """(failures, success codes, how it was checked) for one ingredient's credentials.
+
+    C2PA 2 ingredients carry the results their signer recorded when adding them;
+    the reader re-checks that the ingredient's manifest is unchanged and reports
+    only differences ("deltas"). Older ingredients are validated in full.
+    """
+    label = str(ingredient.get("label", ""))
+    target = str(ingredient.get("active_manifest", ""))
+    failures: list[dict[str, str]] = []
+    successes: set[str] = set()
+    recorded = ingredient.get("validation_results") or {}
+    recorded_active = recorded.get("activeManifest") or {}
+    failures += _codes(recorded_active.get("failure")) or _codes(ingredient.get("validation_status"))
+    successes |= {e["code"] for e in _codes(recorded_active.get("success"))}
+    how = "recorded by the signer when it was added" if recorded else "checked now"
+    results = store.get("validation_results") or {}
+    for delta in results.get("ingredientDeltas") or []:
+        uri = str(delta.get("ingredientAssertionURI", ""))
+        if label and uri.endswith(f"/{owner}/c2pa.assertions/{label}"):
+            deltas = delta.get("validationDeltas") or {}
+            failures += _codes(deltas.get("failure"))
+            successes |= {e["code"] for e in _codes(deltas.get("success"))}
+            if recorded and "ingredient.manifest.validated" in successes:
+                how = "recorded by the signer when it was added; unchanged since (checked now)"
+    for entry in _codes(store.get("validation_status")):
+        if target and f"/{target}/" in entry["url"] + "/":
+            failures.append(entry)
+    unique = list({e["code"]: e for e in failures}.values())
+    return unique, successes, how
+
+
+def _ingredient_state(codes: list[str], successes: set[str]) -> str:
+    state = _state_from(codes)
+    if state == "trusted" and "signingCredential.trusted" not in successes:
+        return "valid"  # intact, but nobody established that its signer is trusted
+    return state
+
+
+def _ingredients(store: dict[str, Any], owner: str, depth: int) -> list[dict[str, Any]]:
+    manifests = store.get("manifests") or {}
+    out = []
+    for ing in (manifests.get(owner) or {}).get("ingredients") or []:
+        target = ing.get("active_manifest")
+        relationship = str(ing.get("relationship", "componentOf"))
+        item: dict[str, Any] = {
+            "title": ing.get("title") or "(untitled)", "relationship": relationship,
+            "relationship_label": explain.RELATIONSHIPS.get(relationship, relationship),
+            "format": ing.get("format"), "description": ing.get("description") or "",
+            "thumbnail": (ing.get("thumbnail") or {}).get("identifier"),
+            "has_credentials": bool(target), "ingredients": [],
+        }
+        if not target:
+            item.update(state="no-credentials", failures=[], failure_details=[])
+        else:
+            entries, successes, how = _ingredient_checks(store, owner, ing)
+            codes = [e["code"] for e in entries]
+            item.update(state=_ingredient_state(codes, successes), failures=codes, failure_details=_details(entries),
+                        checked=how)
+            if target in manifests and depth < MAX_DEPTH:
+                item.update(_manifest_facts(store, target, depth + 1))
+            elif target not in manifests:
+                item.update(state="invalid", failures=codes + ["ingredient.manifest.missing"])
+        out.append(item)
+    return out
+
+
+def _manifest_facts(store: dict[str, Any], label: str, depth: int) -> dict[str, Any]:
+    manifest = (store.get("manifests") or {}).get(label) or {}
+    actions = _actions(manifest)
+    signature_time = (manifest.get("signature_info") or {}).get("time")
+    declared = next((a["when"] for a in actions if a.get("when")), None)
+    return {
+        "signer": _signer(manifest),
+        "time": signature_time or declared,
+        "time_source": ("trusted time-stamp" if signature_time
+                        else "declared by the signer, not time-stamped" if declared else None),
+        "claim_generator": _generator(manifest),
+        "actions": actions,
+        "ai_tool_used": any(a["ai"] for a in actions),
+        "ingredients": _ingredients(store, label, depth),
+        "manifest_label": label,
+    }
+
+
+def describe_store(store: dict[str, Any]) -> dict[str, Any]:
+    """The verification document for a manifest store read by c2pa-python."""
+    label = str(store.get("active_manifest") or "")
+    manifests = store.get("manifests") or {}
+    active = manifests.get(label) or {}
+    results = store.get("validation_results") or {}
+    entries = _codes((results.get("activeManifest") or {}).get("failure"))
+    if not results:  # older readers: the flat list, restricted to the active manifest
+        entries = [e for e in _codes(store.get("validation_status")) if f"/{label}/" in e["url"] + "/"]
+    codes = list(dict.fromkeys(e["code"] for e in entries))
+    state = STATES.get(str(store.get("validation_state")), _state_from(codes))
+    if state != "invalid" and any(c != UNTRUSTED for c in codes):
+        state = "invalid"
+    facts = _manifest_facts(store, label, 0)
+    summary = explain.STATE_SUMMARIES[state]
+    if state == "valid" and not codes:
+        summary = ("Content Credentials are intact, but an ingredient's signer is not on your trust list "
+                   "(see the ingredients).")
+    if facts["ai_tool_used"]:
+        summary += " An AI tool was used."
+    return {
+        "state": state,
+        "summary": summary,
+        "failures": codes,
+        "failure_details": _details(entries),
+        "validation_state": store.get("validation_state"),
+        "title": active.get("title"),
+        "format": active.get("format"),
+        "thumbnail": (active.get("thumbnail") or {}).get("identifier"),
+        "manifests": len(manifests),
+        **facts,
+    }
+
+
+def _collect_thumbnails(reader: Any, result: dict[str, Any], out: dict[str, bytes]) -> None:
+    import io
+
+    def grab(identifier: str | None) -> None:
+        if not identifier or identifier in out:
+            return
+        buffer = io.BytesIO()
+        try:
+            reader.resource_to_stream(identifier, buffer)
+        except Exception:  # noqa: BLE001 - a missing thumbnail is not worth failing a report
+            return
+        out[identifier] = buffer.getvalue()
+
+    grab(result.get("thumbnail"))
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            grab(item.get("thumbnail"))
+            walk(item.get("ingredients") or [])
+
+    walk(result.get("ingredients") or [])
