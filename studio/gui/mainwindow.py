@@ -293,23 +293,31 @@ class MainWindow(QMainWindow):
         def work() -> None:
             try:
                 sections = self.app.file_report(path)
-                self._bridge.post(lambda s: self._report_arrived(path, target, s), sections)
+                # colour-mapping full-size overlays is heavy: done here, off the GUI thread
+                overlays = heatmap_layers(sections, target.size, source=target.name) \
+                    if isinstance(target, Layer) and self.heatmaps_on_open else []
+                self._bridge.post(lambda r: self._report_arrived(path, target, *r), (sections, overlays))
             except StudioError as exc:
                 self._bridge.post(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
 
-        threading.Thread(target=work, name="inspect", daemon=True).start()
+        # not a daemon: the interpreter waits for a running report at exit instead of killing the thread
+        # inside OpenCV or numpy, which aborts the process ("FATAL: exception not rethrown")
+        threading.Thread(target=work, name="inspect", daemon=False).start()
 
-    def _report_arrived(self, path: Path, target: Layer | Clip | None, sections: list[Any]) -> None:
+    def _report_arrived(self, path: Path, target: Layer | Clip | None, sections: list[Any],
+                        overlays: list[Layer]) -> None:
         self.report_panel.show_report(path, sections)
-        if isinstance(target, Layer) and self.heatmaps_on_open and target in self.doc.layers:
-            self.add_heatmap_layers(target, sections)
+        if isinstance(target, Layer) and overlays and target in self.doc.layers:
+            self.add_heatmap_layers(target, sections, overlays)
         elif isinstance(target, Clip) and any(target in t.clips for t in self.doc.timeline.tracks):
             for clip in score_clips(sections, start=target.start):
                 self.doc.timeline.add_clip(clip)
 
-    def add_heatmap_layers(self, layer: Layer, sections: list[Any]) -> list[Layer]:
+    def add_heatmap_layers(self, layer: Layer, sections: list[Any], overlays: list[Layer] | None = None
+                           ) -> list[Layer]:
         """Put the report's heatmaps above ``layer`` as overlay layers (one undoable step; first one visible)."""
-        overlays = heatmap_layers(sections, layer.size, source=layer.name)
+        if overlays is None:
+            overlays = heatmap_layers(sections, layer.size, source=layer.name)
         if not overlays:
             return []
         doc = self.doc
