@@ -76,14 +76,14 @@ def main() -> int:
     os.environ["STUDIO_CONFIG_DIR"] = str(work / "config")
     sys.path.insert(0, str(ROOT))
     import c2pa
-    from studio_plugins.credentials import identity, report, trust
-    from studio_plugins.credentials.manifest import build_plan
-    from studio_plugins.credentials.signing import SIGNABLE, format_of, sign_in_place
-    from studio_plugins.credentials.verify import verify
 
     from studio.application import StudioApp
     from studio.document.provenance import Record
     from studio.imageio import sha256_file
+    from studio_plugins.credentials import identity, report, trust
+    from studio_plugins.credentials.manifest import build_plan
+    from studio_plugins.credentials.signing import SIGNABLE, format_of, sign_in_place
+    from studio_plugins.credentials.verify import verify
 
     app = StudioApp()
     me = identity.create()

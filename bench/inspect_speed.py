@@ -65,9 +65,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     from PIL import Image
-    from studio_plugins.forensics import studio_file_report
 
     from studio.application import StudioApp
+    from studio_plugins.forensics import studio_file_report
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("STUDIO_CONFIG_DIR", str(Path(tmp) / "config"))

@@ -18,6 +18,7 @@ from typing import Any
 from studio import __version__
 from studio.actions import INPUT_KINDS, Action, Command, Param
 from studio.errors import BadInputError, StudioError
+from studio.export import export_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -130,14 +131,6 @@ def _add_export_flags(parser: argparse.ArgumentParser, app: Any) -> None:
             parser.add_argument(f"--{step.option.replace('_', '-')}", dest=f"export_{step.option}",
                                 action=argparse.BooleanOptionalAction, default=None,
                                 help=f"{step.name} on export (default: {'on' if step.default else 'off'})")
-
-
-def export_options(args: argparse.Namespace, app: Any) -> dict[str, Any]:
-    options = dict(app.settings.export)
-    for key, value in vars(args).items():
-        if key.startswith("export_") and value is not None:
-            options[key[len("export_"):]] = value
-    return options
 
 
 def _progress_printer(enabled: bool) -> Any:

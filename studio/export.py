@@ -106,6 +106,15 @@ class ExportReport:
         }
 
 
+def export_options(args: Any, app: Any) -> dict[str, Any]:
+    """Export options: the settings' defaults, overridden by ``--<option>/--no-<option>`` CLI flags."""
+    options = dict(app.settings.export)
+    for key, value in vars(args).items():
+        if key.startswith("export_") and value is not None:
+            options[key[len("export_"):]] = value
+    return options
+
+
 def format_for(path: Path, explicit: str | None = None) -> str:
     if explicit:
         fmt = explicit.upper().replace("JPG", "JPEG").replace("TIF", "TIFF").replace("TIFFF", "TIFF")

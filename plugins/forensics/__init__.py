@@ -27,9 +27,8 @@ PLUGIN = "forensics"
 
 def configured_detectors(app: Any) -> tuple[list[Any], list[ReportSection]]:
     """The user's detectors from the settings, and a section for each one that cannot be loaded."""
-    from studio_plugins.forensics.userdetector import load_user_detector
-
     from studio.errors import StudioError
+    from studio_plugins.forensics.userdetector import load_user_detector
 
     loaded, failed = [], []
     for entry in app.settings.plugin_settings(PLUGIN).get("detectors", []) or []:

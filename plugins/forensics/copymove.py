@@ -10,10 +10,10 @@ fences, text) also repeat naturally, which the report says.
 from __future__ import annotations
 
 import numpy as np
-from studio_plugins.forensics.heatmap import Analysis, describe_box, display_box
-from studio_plugins.forensics.source import ImageSource
 
 from studio.report import Finding
+from studio_plugins.forensics.heatmap import Analysis, describe_box, display_box
+from studio_plugins.forensics.source import ImageSource
 
 ANALYSIS_SIDE = 1024  # keypoints are found on a copy at most this large
 MAX_FEATURES = 4000

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from studio_plugins.forensics.features import FEATURE_NAMES, PATCH, grid_patches, patch_features, textured
-from studio_plugins.forensics.heatmap import Analysis
-from studio_plugins.forensics.source import ImageSource
 
 from studio.errors import StudioError
 from studio.report import Finding
+from studio_plugins.forensics.features import FEATURE_NAMES, PATCH, grid_patches, patch_features, textured
+from studio_plugins.forensics.heatmap import Analysis
+from studio_plugins.forensics.source import ImageSource
 
 BUILTIN_NAME = "upsampling-logreg.npz"
 MAX_PATCHES = 64

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from studio_plugins.forensics import preload
-from studio_plugins.forensics.source import is_video, open_image
 
 from studio.actions import Command
 from studio.errors import BadInputError
 from studio.report import ReportSection
+from studio_plugins.forensics import preload
+from studio_plugins.forensics.source import is_video, open_image
 
 WIDTH = 100
 

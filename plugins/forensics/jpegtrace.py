@@ -10,6 +10,8 @@ last save. A PNG or WebP that shows an 8×8 block pattern was a JPEG before.
 from __future__ import annotations
 
 import numpy as np
+
+from studio.report import Finding
 from studio_plugins.forensics.heatmap import (
     Analysis,
     crop_to,
@@ -20,8 +22,6 @@ from studio_plugins.forensics.heatmap import (
     scale01,
 )
 from studio_plugins.forensics.source import ImageSource
-
-from studio.report import Finding
 
 # the example tables of the JPEG standard (ITU T.81 Annex K), natural order
 STD_LUMA = np.array([

@@ -10,6 +10,8 @@ these are maps to look at, not verdicts.
 from __future__ import annotations
 
 import numpy as np
+
+from studio.report import Finding
 from studio_plugins.forensics.heatmap import (
     Analysis,
     block_mean,
@@ -20,8 +22,6 @@ from studio_plugins.forensics.heatmap import (
     scale01,
 )
 from studio_plugins.forensics.source import ImageSource
-
-from studio.report import Finding
 
 ELA_BLOCK = 8  # the JPEG grid
 NOISE_BLOCK = 16  # pixels per noise-level estimate (8×8 wavelet coefficients)

@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from studio.report import Finding, ReportSection
 from studio_plugins.forensics.heatmap import Analysis, display_heatmap
 from studio_plugins.forensics.source import ImageSource, is_video, open_image
-
-from studio.report import Finding, ReportSection
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 # title, heatmap name, what it can tell, what it cannot tell

@@ -11,11 +11,11 @@ peaks at 1/8 and 3/8 with them show the grid is the cause.
 from __future__ import annotations
 
 import numpy as np
+
+from studio.report import Finding
 from studio_plugins.forensics.features import grid_patches, textured
 from studio_plugins.forensics.heatmap import Analysis, crop_to, scale01
 from studio_plugins.forensics.source import ImageSource
-
-from studio.report import Finding
 
 TILE = 256
 MAX_TILES = 12

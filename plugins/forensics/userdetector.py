@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from studio_plugins.forensics.detector import LinearModel, image_score, sigmoid
-from studio_plugins.forensics.features import FEATURE_NAMES
-from studio_plugins.forensics.source import ImageSource
 
 from studio.errors import BadInputError, StudioError
 from studio.report import Finding, ReportSection
+from studio_plugins.forensics.detector import LinearModel, image_score, sigmoid
+from studio_plugins.forensics.features import FEATURE_NAMES
+from studio_plugins.forensics.source import ImageSource
 
 CROP = 224  # the ResNet sees up to CROPS crops of this size at full resolution, as CNNDetection evaluates
 CROPS = 4
@@ -108,6 +108,7 @@ def load_user_detector(path: str | Path) -> UserDetector:
                             scale=np.where(scale == 0, 1.0, scale), meta=meta, path=path)
         return UserDetector(path, "linear-probe", provenance, threshold, model)
     import torch
+
     from studio_plugins.forensics.resnet import build_resnet, strip_prefix
 
     state = strip_prefix({k: torch.from_numpy(np.array(v)) for k, v in tensors.items()})

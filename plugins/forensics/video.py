@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from studio_plugins.forensics.detector import builtin_model, image_score
-from studio_plugins.forensics.metadata import GENERATOR_SOFTWARE
-from studio_plugins.forensics.source import check_file
 
 from studio.errors import BadInputError
 from studio.report import Finding, ReportSection
+from studio_plugins.forensics.detector import builtin_model, image_score
+from studio_plugins.forensics.metadata import GENERATOR_SOFTWARE
+from studio_plugins.forensics.source import check_file
 
 MAX_FRAMES = 2000  # frames read for the per-frame track
 MAX_SCORED = 60  # frames scored (evenly spaced); the others hold the last score

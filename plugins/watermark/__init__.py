@@ -1,1 +1,54 @@
-"""Built-in plugin: watermark (being written)."""
+"""Built-in plugin: Studio's invisible watermark.
+
+A keyed mark in the luminance, carrying a 64-bit payload with error
+correction, embedded in every export (before signing) and found again with a
+calibrated false-positive rate after recompression, resizing, cropping,
+small rotations and colour changes. See ``pattern`` (the mark), ``embed``,
+``sync`` and ``detect`` (finding it), ``ecc`` (the payload's code), ``keys``
+(which key, and why), ``api`` (the functions other code calls), ``video``,
+``sdxl`` (the third-party SDXL mark), ``export_step``, ``cli`` and ``report``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from studio.actions import Command
+from studio.export import ExportStep
+from studio.hookspecs import hookimpl
+from studio.report import ReportSection
+
+
+@hookimpl
+def studio_export_steps() -> list[ExportStep]:
+    from studio_plugins.watermark.export_step import export_step
+
+    return [export_step()]
+
+
+@hookimpl
+def studio_commands() -> list[Command]:
+    from studio_plugins.watermark.cli import commands
+
+    return commands()
+
+
+@hookimpl
+def studio_file_report(path: Path, app: Any) -> ReportSection | None:
+    from studio_plugins.watermark.report import section_for
+
+    return section_for(Path(path))
+
+
+@hookimpl
+def studio_doctor() -> dict[str, Any]:
+    from studio_plugins.watermark.api import SCHEME
+    from studio_plugins.watermark.keys import key_path, studio_default_key
+
+    path = key_path()
+    return {
+        "scheme": SCHEME,
+        "default key id": studio_default_key().fingerprint,
+        "installation key": str(path) if path.exists() else "not created yet (made on first export)",
+    }

@@ -101,6 +101,7 @@ def test_import_checks_the_pair_and_stores_nothing_on_failure(tmp_path):
 
 def test_encrypted_key_and_unreadable_key_are_clear(tmp_path):
     from cryptography.hazmat.primitives import serialization
+
     from studio_plugins.credentials.certs import load_private_key
 
     chain, key, _ = write_pem_identity(tmp_path, "E")

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+
+from studio.errors import BadInputError
 from studio_plugins.forensics.detector import builtin_model, detector_analysis, image_score
 from studio_plugins.forensics.features import FEATURE_NAMES, patch_features
 from studio_plugins.forensics.source import open_image
 from studio_plugins.forensics.userdetector import load_user_detector, user_detector_section
-
-from studio.errors import BadInputError
 
 
 @pytest.fixture(scope="module")

@@ -85,9 +85,8 @@ def test_video_report_has_a_per_frame_score(capsys):
 
 
 def test_video_analysis_gives_a_timeline_score_clip():
-    from studio_plugins.forensics.video import analyse_video, score_clip
-
     from studio.document.timeline import Timeline
+    from studio_plugins.forensics.video import analyse_video, score_clip
 
     analysis = analyse_video(MEDIA / "legacy.mp4", max_scored=10)
     clip = score_clip(analysis)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
+
 from studio_plugins.forensics.metadata import metadata_section, parse_a1111
 from studio_plugins.forensics.source import open_image
 

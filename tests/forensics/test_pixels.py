@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from forensics_helpers import jpeg_roundtrip
 from PIL import Image
+
 from studio_plugins.forensics.copymove import copy_move
 from studio_plugins.forensics.faces import faces_analysis
 from studio_plugins.forensics.heatmap import display_heatmap

@@ -45,6 +45,7 @@ def test_very_large_pictures_are_analysed_downscaled_and_the_report_says_so(make
 
 def test_configured_detectors_run_on_every_image(make_app, tmp_path, ela_splice):
     from safetensors.numpy import save_file
+
     from studio_plugins.forensics.features import FEATURE_NAMES
 
     probe = tmp_path / "always.safetensors"

@@ -77,6 +77,7 @@ def test_verify_view_renders_the_thumbnails(app, chain_file):
 def test_remote_manifest_cannot_be_verified_offline(tmp_path, media):
     """A file whose manifest lives at a URL: Studio does not fetch it, and says where it is."""
     import c2pa
+
     from studio_plugins.credentials import identity
     from studio_plugins.credentials.manifest import build_plan
     from studio_plugins.credentials.signing import make_signer

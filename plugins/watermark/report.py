@@ -1,0 +1,78 @@
+"""The "Invisible watermark" section of the evidence report (``studio inspect``, the Verify view)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from studio.imageio import IMAGE_SUFFIXES
+from studio.report import Finding, ReportSection
+from studio_plugins.watermark.api import ImageCheck, format_p
+from studio_plugins.watermark.video import VIDEO_SUFFIXES, VideoCheck
+
+TITLE = "Invisible watermark"
+CAN_TELL = (
+    "Whether the pixels carry Studio's invisible watermark, with the chance (p-value) that an unmarked "
+    "image would score as high; the mark survives recompression, resizing, cropping and small rotations. "
+    "Its payload links the pixels to the provenance record of the export that made them."
+)
+CANNOT_TELL = (
+    "Absence proves nothing: heavy editing removes the mark, most software adds none, and marks made with "
+    "another installation's private key are invisible without that key. The default key is public, so a "
+    "determined person could add or remove the mark: it is a signal, not a proof; Content Credentials are "
+    "the proof. The SDXL mark is a weak signal: fixed, public and fragile."
+)
+
+
+def section_for(path: Path) -> ReportSection | None:
+    from studio_plugins.watermark.cli import check_file
+
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES and suffix not in VIDEO_SUFFIXES:
+        return None
+    return build_section(check_file(path))
+
+
+def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
+    data: dict[str, Any] = result.to_dict()
+    findings: list[Finding] = []
+    if isinstance(result, VideoCheck):
+        state = "present" if result.present else "absent"
+        findings.append(Finding("Frames carrying the mark",
+                                f"{result.frames_marked} of {result.frames_checked} ({result.share:.0%})",
+                                "Each checked frame is tested on its own at a false-positive rate of 1e-6."))
+        findings.append(Finding("Best p-value", format_p(result.best_log10_p),
+                                "The chance that an unmarked frame scores this high."))
+        if result.payload is not None:
+            findings.append(Finding("Payload", result.payload.hex(),
+                                    "Decoded from all marked frames together and checked by its CRC."))
+    else:
+        d = result.detection
+        state = "present" if result.present else ("not-checked" if d is None else "absent")
+        if d is not None:
+            findings.append(Finding("Studio mark", "present" if d.present else "absent",
+                                    "Decided at a false-positive rate of 1e-6 over every position, scale and "
+                                    "key tried."))
+            findings.append(Finding("p-value", format_p(d.log10_p),
+                                    "The chance that an image without this mark would score as high "
+                                    f"(z = {d.z:.1f})."))
+            if d.present:
+                findings.append(Finding("Payload", d.payload_hex if d.payload_ok else "unreadable",
+                                        "64 bits that link the pixels to the export's provenance record; checked "
+                                        "by a CRC." if d.payload_ok else
+                                        "The mark is there but too damaged to read its 64 bits."))
+                findings.append(Finding("Key", result.key.name if result.key else "",
+                                        "The Studio default key is public; a private key belongs to one "
+                                        "installation."))
+        if result.sdxl is not None:
+            s = result.sdxl
+            findings.append(Finding("SDXL watermark (weak signal)",
+                                    f"{'matches' if s.present else 'no match'}: {s.matched}/{s.bits} bits",
+                                    "The fixed 48-bit DWT-DCT message that diffusers' SDXL pipelines embed; "
+                                    f"chance agreement p ≈ {s.p_value:.2g} (optimistic for flat images)."))
+            if s.present and state != "present":
+                state = "weak-signal"
+        for note in result.notes:
+            findings.append(Finding("Note", note))
+    return ReportSection(TITLE, state, result.summary(), findings=findings, can_tell=CAN_TELL,
+                         cannot_tell=CANNOT_TELL, data=data)

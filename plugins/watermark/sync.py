@@ -1,0 +1,107 @@
+"""Finding the tile's scale and rotation from the template's peaks in the power spectrum.
+
+Cropping changes the scale of the mark in the working frame (the frame is
+normalised to the image's size, which the crop changed) and a rotation turns
+it. The template — a few sinusoids on the tile's lattice — puts a handful of
+strong peaks in the power spectrum. The power spectrum ignores where the
+tiles start, so the scale and rotation can be searched for alone: the
+spectrum is averaged over windows (Welch), divided by its local level (so
+only peaks stand out), and sampled where the template's peaks would fall
+for each scale and rotation on a grid; the best few are refined and handed to
+the coherent test, which alone decides (this step only proposes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from studio_plugins.watermark.pattern import TEMPLATE_FREQUENCIES, TILE
+
+WINDOW = 512
+MIN_SCALE, MAX_SCALE = 0.7, 2.0
+MAX_ROTATION = 6.0  # degrees
+SCALE_STEP = 0.01  # relative
+ROTATION_STEP = 0.5  # degrees
+BACKGROUND_SIGMA = 4.0
+
+_FREQS = np.array(TEMPLATE_FREQUENCIES, np.float64)
+
+
+def whitened_power(white: np.ndarray) -> np.ndarray:
+    """Welch-averaged power spectrum (rfft layout, WINDOW×(WINDOW/2+1)) over its local level."""
+    h, w = white.shape
+    size = min(WINDOW, h, w)
+    hann = np.hanning(size).astype(np.float32)
+    window = np.outer(hann, hann)
+    power = np.zeros((size, size // 2 + 1), np.float64)
+    starts_y = sorted({0, (h - size) // 2, h - size})
+    starts_x = sorted({0, (w - size) // 2, w - size})
+    for y in starts_y:
+        for x in starts_x:
+            spectrum = np.fft.rfft2(white[y:y + size, x:x + size] * window)
+            power += spectrum.real**2 + spectrum.imag**2
+    power = power.astype(np.float32)
+    background = cv2.GaussianBlur(power, (0, 0), BACKGROUND_SIGMA) + 1e-12
+    # again without the peaks (strong ones, such as a JPEG block grid, would hide their neighbours)
+    background = cv2.GaussianBlur(np.minimum(power, 3.0 * background), (0, 0), BACKGROUND_SIGMA) + 1e-12
+    return power / background
+
+
+def _sample(power: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """Bilinear samples of an rfft-layout spectrum at frequency bins (fx, fy), using its symmetry."""
+    size = power.shape[0]
+    half = power.shape[1] - 1
+    flip = fx < 0
+    fx = np.where(flip, -fx, fx)
+    fy = np.where(flip, -fy, fy)
+    fx = np.clip(fx, 0, half - 1e-6)
+    x0 = np.floor(fx).astype(np.int64)
+    y0 = np.floor(fy).astype(np.int64)
+    ax, ay = fx - x0, fy - y0
+    y0m, y1m = y0 % size, (y0 + 1) % size
+    x1 = np.minimum(x0 + 1, half)
+    return (power[y0m, x0] * (1 - ax) * (1 - ay) + power[y0m, x1] * ax * (1 - ay)
+            + power[y1m, x0] * (1 - ax) * ay + power[y1m, x1] * ax * ay)
+
+
+def template_score(power: np.ndarray, scales: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """Mean whitened power at the template's peaks for every (scale, angle) pair (angles in radians)."""
+    size = power.shape[0]
+    s = scales[:, None, None]
+    c, n = np.cos(angles)[None, :, None], np.sin(angles)[None, :, None]
+    k, l = _FREQS[None, None, :, 0], _FREQS[None, None, :, 1]
+    fx = (c * k - n * l) * size / (TILE * s)
+    fy = (n * k + c * l) * size / (TILE * s)
+    return _sample(power, fx, fy).mean(axis=-1)
+
+
+def lattice(scale: float, angle: float) -> np.ndarray:
+    """The tile lattice (columns: basis vectors in working pixels) for a scale and an angle (radians)."""
+    c, n = math.cos(angle), math.sin(angle)
+    return TILE * scale * np.array([[c, -n], [n, c]])
+
+
+def candidates(white: np.ndarray, limit: int = 3) -> list[tuple[np.ndarray, float]]:
+    """Up to ``limit`` (lattice, spectral z-score) proposals, best first."""
+    power = whitened_power(white)
+    scales = np.exp(np.arange(math.log(MIN_SCALE), math.log(MAX_SCALE), SCALE_STEP))
+    angles = np.radians(np.arange(-MAX_ROTATION, MAX_ROTATION + 1e-9, ROTATION_STEP))
+    grid = template_score(power, scales, angles).astype(np.float32)
+    centre, spread = float(np.median(grid)), float(grid.std()) or 1e-12
+    peaks = grid >= cv2.dilate(grid, np.ones((3, 3), np.uint8))
+    order = np.argsort(np.where(peaks, grid, -np.inf), axis=None)[::-1][:limit]
+    out: list[tuple[np.ndarray, float]] = []
+    for flat in order:
+        i, j = np.unravel_index(int(flat), grid.shape)
+        if not peaks[i, j]:
+            break
+        fine_s = scales[i] * np.exp(np.linspace(-SCALE_STEP, SCALE_STEP, 11))
+        fine_a = angles[j] + np.radians(np.linspace(-ROTATION_STEP, ROTATION_STEP, 11))
+        fine = template_score(power, fine_s, fine_a)
+        fi, fj = np.unravel_index(int(np.argmax(fine)), fine.shape)
+        z = (float(fine[fi, fj]) - centre) / spread
+        out.append((lattice(float(fine_s[fi]), float(fine_a[fj])), z))
+    return out
