@@ -109,6 +109,9 @@ def check_image(pixels: np.ndarray, keys: list[Key] | None = None, with_sdxl: bo
     if with_sdxl and arr.ndim == 3 and arr.shape[2] >= 3:
         rgb = arr[..., :3] if arr.dtype == np.uint8 else (arr[..., :3] // 257).astype(np.uint8)
         result.sdxl = sdxl.check(rgb)
+        if result.sdxl is None and height * width > sdxl.MAX_PIXELS:
+            result.notes.append(f"the SDXL mark was not looked for: at {width}×{height} the picture is larger "
+                                "than SDXL makes, and that mark does not survive resizing")
     if min(height, width) < detect.MIN_DETECT_SIDE:
         result.notes.append(f"the image is {width}×{height} pixels, too small to carry the mark")
         return result

@@ -32,6 +32,9 @@ STEP = 36.0
 BLOCK = 4
 MATCH_THRESHOLD = 44  # of 48 bits: chance ≈ 1e-9 if the bits were fair coins
 MIN_PIXELS = 256 * 256  # invisible-watermark refuses smaller images; so does diffusers
+# SDXL makes at most about 2048×2048; the mark does not survive the resizing that a larger picture
+# would have needed, so larger pictures are not read (which also keeps the report fast)
+MAX_PIXELS = 2048 * 2048
 
 
 @dataclass
@@ -80,8 +83,9 @@ def binomial_tail(k: int, n: int) -> float:
 
 
 def check(rgb: np.ndarray) -> SdxlCheck | None:
-    """Compare the image's dwtDct bits with the SDXL message; None if the image is too small."""
-    if rgb.shape[0] * rgb.shape[1] < MIN_PIXELS or rgb.ndim != 3 or rgb.shape[2] < 3:
+    """Compare the image's dwtDct bits with the SDXL message; None if its size rules the mark out."""
+    pixels = rgb.shape[0] * rgb.shape[1]
+    if pixels < MIN_PIXELS or pixels > MAX_PIXELS or rgb.ndim != 3 or rgb.shape[2] < 3:
         return None
     rgb = np.asarray(rgb[..., :3], np.uint8)
     n = len(WATERMARK_BITS)
