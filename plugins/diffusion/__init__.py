@@ -1,1 +1,51 @@
-"""Built-in plugin: diffusion (being written)."""
+"""Built-in plugin: the diffusion engine.
+
+Local models (diffusers folders and single ``.safetensors`` checkpoints of SD
+1.x, 2.x, SDXL and Turbo, SD 3.x folders, VAEs and LoRAs, also from
+AUTOMATIC1111 and ComfyUI folders), loaded offline; text-to-image,
+image-to-image and inpainting as one ``generate`` action (GUI panel and
+``studio generate``), with step previews, cancellation and a reproducibility
+record (AUTOMATIC1111 ``parameters`` text included) on every result.
+
+Modules: ``header`` (safetensors headers), ``families`` (model families and
+recognition), ``single_file`` (offline configs for single files),
+``tokenizer_files`` (CLIP tokenizer from the shipped vocabulary), ``library``
+(finding models), ``hashing`` (cached SHA-256), ``engine`` (loading, cache,
+device and memory), ``worker`` (running a call with progress), ``schedulers``,
+``preview``, ``records``, ``generate`` (the action), ``regenerate`` and
+``commands`` (CLI).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studio.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def studio_actions() -> list[Any]:
+    from studio_plugins.diffusion.generate import GENERATE
+
+    return [GENERATE]
+
+
+@hookimpl
+def studio_commands() -> list[Any]:
+    from studio_plugins.diffusion.commands import COMMANDS
+    from studio_plugins.diffusion.regenerate import COMMANDS as REGENERATE
+
+    return [*COMMANDS, *REGENERATE]
+
+
+@hookimpl
+def studio_doctor() -> dict[str, Any]:
+    from studio_plugins.diffusion.library import BUILTIN_MODEL, builtin_dir
+
+    builtin = builtin_dir() / BUILTIN_MODEL
+    return {
+        "builtin_model": f"{builtin} ({'present' if (builtin / 'model_index.json').is_file() else 'missing'})",
+        "single_file_configs": "shipped (SD 1.x, SD 2.x, SDXL; CLIP BPE vocabulary)",
+    }

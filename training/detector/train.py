@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import detector_data as dd  # noqa: E402
+
 from studio_plugins.forensics.features import FEATURE_NAMES, MIN_PATCH_STD, PATCH, patch_features  # noqa: E402
 
 OUT = HERE.parents[1] / "assets" / "detectors"

@@ -1,0 +1,1 @@
+"""Studio's built-in models and data (installed as ``studio_assets``)."""
