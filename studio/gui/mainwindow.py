@@ -47,6 +47,7 @@ IMAGE_FILTER = (
     + f";;Studio projects (*{SUFFIX})"
 )
 VIDEO_MAX_FRAMES, VIDEO_MAX_SIDE = 600, 1280
+FIRST_ACTION = "generate"
 
 
 class _Bridge(QObject):
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
             stack.addWidget(panel)
             self.action_picker.addItem(f"{action.title}  ({action.id})", action.id)
         self.action_picker.currentIndexChanged.connect(stack.setCurrentIndex)
+        first = self.action_picker.findData(FIRST_ACTION)
+        if first >= 0:  # the creator's core loop opens on generation when it is there
+            self.action_picker.setCurrentIndex(first)
         layout = QVBoxLayout(container)
         layout.addWidget(self.action_picker)
         layout.addWidget(stack, 1)
