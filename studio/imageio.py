@@ -37,6 +37,27 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+def check_file(path: str | Path, what: str = "a file") -> int:
+    """Refuse what cannot be read, before decoding: missing, unreadable, a folder, empty.
+
+    Returns the size in bytes. ``what`` names what was expected ("an image") in the folder message.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise BadInputError(f"{path} is a folder, not {what}.")
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except FileNotFoundError:
+        raise BadInputError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    if size == 0:
+        raise BadInputError(f"{path.name} is empty (0 bytes).")
+    return size
+
+
 def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Decode ``path`` to RGBA uint8, refusing anything that is not a whole, sane image."""
     from PIL import Image, ImageOps, UnidentifiedImageError

@@ -27,11 +27,10 @@ def read_video(path: str | Path, max_frames: int = MAX_FRAMES, max_side: int = 0
     """Decode up to ``max_frames`` frames (downscaled to ``max_side`` if given); clear errors for bad files."""
     import av
 
+    from studio.imageio import check_file
+
     path = Path(path)
-    if not path.is_file():
-        raise BadInputError(f"{path} does not exist.")
-    if path.stat().st_size == 0:
-        raise BadInputError(f"{path.name} is empty (0 bytes).")
+    check_file(path, "a video")
     frames: list[np.ndarray] = []
     keyframes: list[int] = []
     try:

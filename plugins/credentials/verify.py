@@ -67,21 +67,9 @@ def no_credentials() -> dict[str, Any]:
 
 
 def _check_readable(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadInputError(f"{path} does not exist.") from None
-    except OSError as exc:
-        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    if path.is_dir():
-        raise BadInputError(f"{path} is a folder, not a file.")
-    if size == 0:
-        raise BadInputError(f"{path.name} is empty (0 bytes).")
-    try:
-        with open(path, "rb") as fh:
-            fh.read(1)
-    except OSError as exc:
-        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    from studio.imageio import check_file
+
+    check_file(path, "a file")
 
 
 def _check_whole(path: Path) -> None:

@@ -83,16 +83,9 @@ def is_video(path: Path) -> bool:
 
 def check_file(path: Path) -> None:
     """Refuse what cannot be a media file before decoding: missing, a folder, empty."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise BadInputError(f"{path} does not exist.") from None
-    except OSError as exc:
-        raise BadInputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    if path.is_dir():
-        raise BadInputError(f"{path} is a folder, not an image or a video.")
-    if size == 0:
-        raise BadInputError(f"{path.name} is empty (0 bytes).")
+    from studio.imageio import check_file as check_readable
+
+    check_readable(path, "an image or a video")
 
 
 def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> ImageSource:
