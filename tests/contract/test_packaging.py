@@ -1,7 +1,6 @@
 """The distribution ships every package, plugin and data file (a frozen or wheel install finds them)."""
 
 import tomllib
-
 from helpers import ROOT
 
 
