@@ -62,3 +62,31 @@ def png_file(tmp_path, gradient) -> Path:
     path = tmp_path / "gradient.png"
     Image.fromarray(gradient).save(path)
     return path
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build a fresh main window per call (closed by pytest-qt after the test; its jobs cancelled).
+
+    ``heatmaps``: whether an opened image's forensic heatmaps arrive as overlay layers (off by default,
+    since most tests count layers).
+    """
+    from studio.application import StudioApp
+    from studio.gui.mainwindow import MainWindow
+
+    windows = []
+
+    def make(app=None, heatmaps=False):
+        window = MainWindow(app or StudioApp())
+        window.confirm_close = False
+        window.heatmaps_on_open = heatmaps
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        for job in window.runner.jobs:
+            job.cancel()

@@ -108,12 +108,19 @@ class JobRunner(QObject):
                 self._last_emit[j.id] = now
                 if j.preview is not None and max(j.preview.shape[:2]) > PREVIEW_SIDE:
                     j.preview = shrink(j.preview)
-                self._changed_from_thread.emit(j, final)
+                self._post(j, final)
 
         execute(job, self.app, on_change)
         if job.result is not None and job.state == JobState.FINISHED:
             warm_images(job)
-            self._changed_from_thread.emit(job, True)
+            self._post(job, True)
+
+    def _post(self, job: Job, final: bool) -> None:
+        """From the job's thread: tell the GUI thread, unless the window (and this runner) is gone."""
+        try:
+            self._changed_from_thread.emit(job, final)
+        except RuntimeError:  # a job abandoned or still running when its window was closed
+            pass
 
 
     def _on_thread_change(self, job: Job, final: bool) -> None:

@@ -40,24 +40,6 @@ def ela_splice(tmp_path, astronaut, coffee) -> tuple[Path, tuple[int, int, int, 
 
 
 @pytest.fixture
-def make_window(qtbot):
+def make_window(make_window):
     """A main window whose opened images get their heatmaps as overlay layers."""
-    from studio.application import StudioApp
-    from studio.gui.mainwindow import MainWindow
-
-    windows = []
-
-    def make():
-        window = MainWindow(StudioApp())
-        window.confirm_close = False
-        window.heatmaps_on_open = True
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        for job in window.runner.jobs:
-            job.cancel()
+    return lambda: make_window(heatmaps=True)
