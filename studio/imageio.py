@@ -58,6 +58,15 @@ def check_file(path: str | Path, what: str = "a file") -> int:
     return size
 
 
+def check_pixel_count(path: Path, width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse a header that claims more pixels than this program opens (a decompression bomb)."""
+    if width * height > max_pixels:
+        raise BadInputError(
+            f"{path.name} claims to be {width}×{height} pixels, more than this program "
+            f"opens ({max_pixels // 1_000_000} megapixels); it may be a decompression bomb."
+        )
+
+
 def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Decode ``path`` to RGBA uint8, refusing anything that is not a whole, sane image."""
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -75,12 +84,7 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise BadInputError(f"{path.name} is empty (0 bytes).")
     try:
         with Image.open(path) as im:
-            width, height = im.size
-            if width * height > max_pixels:
-                raise BadInputError(
-                    f"{path.name} claims to be {width}×{height} pixels, more than this program "
-                    f"opens ({max_pixels // 1_000_000} megapixels); it may be a decompression bomb."
-                )
+            check_pixel_count(path, *im.size, max_pixels)
             fmt = im.format or "?"
             mode = im.mode
             info = {str(k): v for k, v in im.info.items() if isinstance(v, (str, int, float))}

@@ -95,6 +95,8 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
     """
     from PIL import Image, UnidentifiedImageError
 
+    from studio.imageio import check_pixel_count
+
     max_analysis_pixels = max_analysis_pixels or MAX_ANALYSIS_PIXELS
     path = Path(path)
     check_file(path)
@@ -103,11 +105,7 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
     try:
         with Image.open(path) as im:
             width, height = im.size
-            if width * height > MAX_PIXELS:
-                raise BadInputError(
-                    f"{path.name} claims to be {width}×{height} pixels, more than this program "
-                    f"opens ({MAX_PIXELS // 1_000_000} megapixels); it may be a decompression bomb."
-                )
+            check_pixel_count(path, width, height, MAX_PIXELS)
             fmt = im.format or "?"
             info = dict(im.info)
             exif = _exif(im)
