@@ -65,7 +65,28 @@ def _declare_float32(config_path: Path) -> None:
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
-def export(state: dict, out_dir: Path) -> Path:
+def adherence_section(figures: dict) -> str:
+    """The model card's "measured" section from ``bench/prompt_adherence.py --json`` figures."""
+    acc = figures["accuracy"]
+    rows = "\n".join(f"| {name} | {acc[name]:.1%} |" for name in ("background", "colour", "size", "position", "kind"))
+    return f"""
+## Measured prompt adherence
+
+`bench/prompt_adherence.py --n {figures['n']} --steps {figures['steps']} --guidance {figures['guidance']:g}
+--sampler {figures['sampler']}`: {figures['n']} single-shape captions with fixed seeds, each image read
+back by the classical analyzer of `studio/world/analyze.py` (which scores
+{figures['analyzer_baseline_all']:.0%} on rendered ground truth).
+
+| attribute | accuracy |
+| --- | --- |
+{rows}
+| **all correct** | **{figures['all_correct']:.1%}** |
+
+{figures['seconds_per_image']:.2f} s per image on a 2-core CPU.
+"""
+
+
+def export(state: dict, out_dir: Path, adherence: dict | None = None) -> Path:
     """Build the pipeline from a training state and write it atomically to ``out_dir``."""
     from diffusers import StableDiffusionPipeline
     from shapes_model.build_tokenizer import write_tokenizer
@@ -127,6 +148,7 @@ def export(state: dict, out_dir: Path) -> Path:
             single=float(args.get("single_fraction", 0.85)),
             date=info["exported"][:10],
         )
+        + (adherence_section(adherence) if adherence else "")
     )
     if out_dir.exists():
         os.replace(out_dir, old)
@@ -145,14 +167,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", type=Path, default=DEFAULT_DIR / LATEST)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--adherence", type=Path, default=None,
+                    help="figures from bench/prompt_adherence.py --json, quoted in the model card")
     args = ap.parse_args()
+    adherence = json.loads(args.adherence.read_text()) if args.adherence else None
     state = load(args.ckpt)
     if state is None:
         raise SystemExit(f"no checkpoint at {args.ckpt}")
     if state["stage"] != "unet":
         raise SystemExit("the VAE stage is not finished yet; nothing useful to export")
     with torch.no_grad():
-        out = export(state, args.out)
+        out = export(state, args.out, adherence)
     print(f"exported unet_step={state['unet_step']} to {out} ({folder_size_mb(out):.2f} MB of weights)")
 
 

@@ -61,7 +61,9 @@ def run(job: ExportJob) -> None:
                 f"Cannot add the invisible watermark: {exc.message}",
                 "Nothing was written (the export option 'watermark_required' is on).",
             ) from None
-        job.notices.append(f"{STEP_NAME}: not added. {exc.message} The file is exported without it.")
+        hint = (f" To mark it, enlarge it to at least {embed.MIN_SIDE} pixels first (Adjust → Resize)."
+                if isinstance(exc, embed.TooSmallError) else "")
+        job.notices.append(f"{STEP_NAME}: not added. {exc.message} The file is exported without it.{hint}")
         return
     key = embedding_key(mode)
     explicit = job.option("watermark_payload")
