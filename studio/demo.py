@@ -2,8 +2,10 @@
 
 Used by ``python3 dev.py run`` on a machine without a display: it opens the real main window
 offscreen, makes an image with the built-in default (the ``generate`` action and its built-in model
-when the diffusion plugin is loaded, else a built-in adjustment of a generated test card), exports it
-through the export pipeline, and saves a screenshot of the window.
+when the diffusion plugin is loaded, else a built-in adjustment of a generated test card), enlarges
+it when it is too small to carry the invisible watermark, exports it through the export pipeline
+(watermark, then Content Credentials), opens the exported file again so the Verify view reports on
+it, and saves a screenshot of the window.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 DEFAULT_PROMPT = "a large red circle in the centre on a black background"
+MARKABLE_SIDE = 256  # the invisible watermark's smallest side
 
 
 def test_card(size: int = 256) -> np.ndarray:
@@ -25,6 +29,35 @@ def test_card(size: int = 256) -> np.ndarray:
     return card
 
 
+def run_job(qt: Any, window: Any, action: Any, values: dict[str, Any]) -> Any:
+    """Run ``action`` through the window's job queue and wait for it (None when it did not finish)."""
+    from studio.jobs import JobState
+
+
+    job = window.run_action(action, values)
+    deadline = time.time() + 600
+    while not job.state.done and time.time() < deadline:
+        qt.processEvents()
+        time.sleep(0.01)
+    for _ in range(20):
+        qt.processEvents()
+        time.sleep(0.01)
+    if job.state != JobState.FINISHED:
+        print(f"the job {action.id} ended {job.state.value}: {job.error}", file=sys.stderr)
+        return None
+    return job
+
+
+def wait_for_report(qt: Any, window: Any, timeout: float = 120.0) -> list[Any]:
+    """Wait until the Verify view shows a report; its sections."""
+    window.report_panel.sections = []
+    deadline = time.time() + timeout
+    while not window.report_panel.sections and time.time() < deadline:
+        qt.processEvents()
+        time.sleep(0.02)
+    return list(window.report_panel.sections)
+
+
 def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
@@ -32,7 +65,6 @@ def main(argv: list[str]) -> int:
     from studio.application import StudioApp
     from studio.document import Layer, Record
     from studio.gui.mainwindow import MainWindow
-    from studio.jobs import JobState
 
     out = Path(argv[0] if argv else "out/demo")
     out.mkdir(parents=True, exist_ok=True)
@@ -52,24 +84,34 @@ def main(argv: list[str]) -> int:
         action = app.action("adjust.blur")
         values = {"image": layer, "radius": 6.0}
         print("the diffusion plugin is not loaded; blurring a test card instead", flush=True)
-    job = window.run_action(action, values)
-    deadline = time.time() + 600
-    while not job.state.done and time.time() < deadline:
-        qt.processEvents()
-        time.sleep(0.01)
-    for _ in range(20):
-        qt.processEvents()
-        time.sleep(0.01)
-    if job.state != JobState.FINISHED:
-        print(f"the job ended {job.state.value}: {job.error}", file=sys.stderr)
+    job = run_job(qt, window, action, values)
+    if job is None:
         return 1
     window.canvas.fit()
     image = job.result.images[0] if job.result else None
+    height, width = image.pixels.shape[:2] if image is not None else (0, 0)
+    if image is not None and min(height, width) < MARKABLE_SIDE and "adjust.resize" in app.actions:
+        # the built-in model paints 64x64 pictures; the invisible watermark needs 256 pixels a side
+        factor = -(-MARKABLE_SIDE // min(height, width))
+        print(f"enlarging the {width}x{height} picture {factor}x so it can carry the invisible watermark…")
+        resize = app.action("adjust.resize")
+        source = next(layer for layer in reversed(window.doc.layers) if layer.record is image.record)
+        enlarged = run_job(qt, window, resize, {**resize.defaults(), "image": source, "scale": float(factor),
+                                                "interpolation": "cubic"})
+        if enlarged is not None and enlarged.result and enlarged.result.images:
+            image = enlarged.result.images[0]
+            window.doc.set_layer(source, visible=False)
     if image is not None and image.record is not None:
         report = app.export.export_image(image.pixels, out / "result.png", image.record)
         print(f"exported {report.path} (steps: {', '.join(report.steps) or 'none'})")
         for notice in report.notices:
             print(f"  note: {notice}")
+        # open the export again, as a reader of the file would: the Verify view reports on it
+        window.heatmaps_on_open = False
+        if window.open_file(report.path):
+            for section in wait_for_report(qt, window):
+                print(f"  verify · {section.title}: {section.summary}")
+        window.canvas.fit()
     qt.processEvents()
     shot = out / "window.png"
     window.grab().save(str(shot))

@@ -72,7 +72,7 @@ def studio_commands() -> list[Command]:
     return commands()
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # provenance leads the report, as on the Content Credentials Verify page
 def studio_file_report(path: Path, app: Any) -> ReportSection:
     from . import report, trust
     from .verify import verify
