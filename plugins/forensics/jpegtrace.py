@@ -158,17 +158,31 @@ def double_compression(source: ImageSource, luma_table: np.ndarray) -> tuple[np.
 
 
 def blockiness(gray: np.ndarray) -> float:
-    """How much stronger the jumps across 8-pixel boundaries are than elsewhere (1.0: no grid)."""
+    """How much stronger the jumps across 8-pixel boundaries are than elsewhere (1.0: no grid).
+
+    A JPEG grid puts the jumps at one phase of eight, on every block boundary. A picture enlarged
+    ×2 or ×4 has them every 2 or 4 pixels, so the phase four away is as strong; one enlarged ×16
+    (×4 after a generator's own ×4) has them on every other boundary only. Neither is an 8×8 grid:
+    both score ~1.
+    """
     g = gray.astype(np.float32)
     dx = np.abs(np.diff(g, axis=1)).mean(axis=0)
     dy = np.abs(np.diff(g, axis=0)).mean(axis=1)
     scores = []
     for d in (dx, dy):
-        n = len(d) // 8 * 8
-        if n < 16:
+        n = len(d) // 16 * 16
+        if n < 32:
             return 1.0
         phases = d[:n].reshape(-1, 8).mean(axis=0)
-        scores.append(phases.max() / (np.median(phases) + 1e-6))
+        strongest = int(np.argmax(phases))
+        reference = max(float(np.median(phases)), float(phases[(strongest + 4) % 8]))
+        # every boundary, or only every other one (a 16-pixel period)?
+        halves = d[:n].reshape(-1, 16).mean(axis=0)
+        base = float(np.median(halves))
+        rises = sorted((float(halves[strongest]) - base, float(halves[strongest + 8]) - base))
+        if rises[1] > 0 and rises[0] < 0.5 * rises[1]:
+            reference = max(reference, float(phases[strongest]))
+        scores.append(phases[strongest] / (reference + 1e-6))
     return float(min(scores))
 
 

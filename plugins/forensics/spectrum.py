@@ -5,7 +5,11 @@ picture periodic: its spectrum gets peaks at the upsampling frequency (1/2 of
 the sampling rate for ×2, 1/4 for ×4), and the azimuthally averaged spectrum
 departs from a natural picture's at high frequencies (Durall et al. 2020,
 Frank et al. 2020). JPEG's 8×8 grid also makes peaks, at multiples of 1/8;
-peaks at 1/8 and 3/8 with them show the grid is the cause.
+peaks at 1/8 and 3/8 with them show the grid is the cause, unless the odd
+multiples of 1/16 are about as strong: then the pattern repeats every 16
+pixels (a picture enlarged ×4 from one that was itself upsampled ×4, as a
+small generator's output enlarged for export is), which an 8×8 grid does not
+make (JPEG's 16×16 chroma blocks add only weaker 1/16 peaks).
 """
 
 from __future__ import annotations
@@ -93,13 +97,15 @@ def spectrum_analysis(source: ImageSource) -> Analysis:
     picture, residual, tiles = spectra
     n = residual.shape[0]
     peaks = {"1/2": peak_db(residual, n // 2), "1/4": peak_db(residual, n // 4),
-             "1/8": peak_db(residual, n // 8), "3/8": peak_db(residual, 3 * n // 8)}
+             "1/8": peak_db(residual, n // 8), "3/8": peak_db(residual, 3 * n // 8),
+             "1/16": max(peak_db(residual, k * n // 16) for k in (1, 3, 5, 7))}
     profile = azimuthal_profile(picture)
     high = float(profile[-8:].mean() - profile[8:16].mean())
     # an 8×8 JPEG grid lights up every multiple of 1/8; then only peaks well above the grid's own count
     grid_level = max(peaks["1/8"], peaks["3/8"])
-    grid_like = grid_level >= PEAK_DB - 3.0
-    candidates = {k: v for k, v in peaks.items() if k in ("1/2", "1/4") and v >= PEAK_DB}
+    # ... but an 8×8 grid leaves the odd multiples of 1/16 weaker (4:2:0 chroma blocks light them a little)
+    grid_like = grid_level >= PEAK_DB - 3.0 and peaks["1/16"] < grid_level - 3.0
+    candidates = {k: v for k, v in peaks.items() if k in ("1/2", "1/4", "1/16") and v >= PEAK_DB}
     upsampling = {k: v for k, v in candidates.items() if not grid_like or v >= grid_level + GRID_MARGIN_DB}
     grid_peaks = bool(candidates) and not upsampling
     score = max(peaks["1/2"], peaks["1/4"])
@@ -109,6 +115,9 @@ def spectrum_analysis(source: ImageSource) -> Analysis:
                 f"above {PEAK_DB:.0f} dB is a clear peak."),
         Finding("JPEG-grid peaks", f"1/8: {peaks['1/8']:.1f} dB, 3/8: {peaks['3/8']:.1f} dB",
                 "Peaks here come from an 8×8 JPEG grid, which also lights up 1/4 and 1/2."),
+        Finding("16-pixel period", f"odd multiples of 1/16: {peaks['1/16']:.1f} dB",
+                "An 8×8 JPEG grid leaves these weaker than its own; a picture enlarged ×4 after an earlier ×4 "
+                "upsampling makes them as strong."),
         Finding("High-frequency level", f"{high:.2f} (log10 power, top vs middle of the spectrum)",
                 "How fast detail falls off; generated and upscaled pictures often fall off steeply or level off "
                 "unnaturally (Durall et al. 2020)."),

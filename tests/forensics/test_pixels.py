@@ -143,6 +143,25 @@ def test_upsampling_gives_spectral_peaks(tmp_path, coffee):
     assert len(after.data["azimuthal_profile"]) == 64
 
 
+def test_an_enlarged_generator_picture_is_upsampling_not_a_former_jpeg(tmp_path, coffee):
+    """A small generator's output (upsampled ×4 inside its decoder), enlarged ×4 for export: a 16-pixel
+    period and jumps every 4 pixels, which once read as an 8×8 JPEG grid."""
+    import cv2
+
+    small = cv2.resize(coffee, (100, 75), interpolation=cv2.INTER_AREA)
+    decoded = cv2.resize(small, (400, 300), interpolation=cv2.INTER_NEAREST)
+    path = tmp_path / "enlarged.png"
+    Image.fromarray(cv2.resize(decoded, (1600, 1200), interpolation=cv2.INTER_CUBIC)).save(path)
+    source = open_image(path)
+    assert jpeg_history(source).state == "not-jpeg"
+    spectrum = spectrum_analysis(source)
+    assert spectrum.state == "periodic-peaks", spectrum.data["peaks_db"]
+    for factor in (2, 4):  # plain enlargements have no 8×8 grid either
+        path = tmp_path / f"x{factor}.png"
+        Image.fromarray(cv2.resize(coffee, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)).save(path)
+        assert jpeg_history(open_image(path)).state == "not-jpeg"
+
+
 def test_heatmaps_follow_the_exif_orientation(tmp_path, ela_splice):
     path, box = ela_splice
     with Image.open(path) as im:
