@@ -16,7 +16,7 @@ from studio.document.events import Event
 from studio.document.history import Command, UndoStack
 from studio.document.layers import Layer, composite, new_id
 from studio.document.provenance import Record
-from studio.document.timeline import Timeline
+from studio.document.timeline import Clip, Timeline, Track
 
 LAYER_PROPERTIES = ("name", "visible", "opacity")
 
@@ -177,6 +177,49 @@ class Document:
             return run
 
         self.undo_stack.push(Command(text, apply(pixels), apply(before)))
+
+    # -- timeline edits (undoable) ------------------------------------------
+    def add_clip(self, clip: Clip, track: Track | None = None) -> Track:
+        """Put ``clip`` on the timeline (see :meth:`Timeline.add_clip`), undoably."""
+        state: dict[str, Track] = {}
+
+        def redo() -> None:
+            created = state.get("created")
+            if created is not None and created not in self.timeline.tracks:
+                self.timeline.tracks.append(created)
+            before = list(self.timeline.tracks)
+            placed = self.timeline.add_clip(clip, state.get("track", track))
+            state["track"] = placed
+            if placed not in before:
+                state["created"] = placed
+
+        def undo() -> None:
+            self.timeline.remove_clip(clip)
+            created = state.get("created")
+            if created is not None and not created.clips and created in self.timeline.tracks:
+                self.timeline.tracks.remove(created)
+                self.timeline.changed.emit()
+            self.timeline.seek(self.timeline.playhead)  # stay inside what is left
+
+        self.undo_stack.push(Command(f"Add clip '{clip.name}'", redo, undo))
+        return state["track"]
+
+    def remove_clip(self, clip: Clip) -> None:
+        """Take ``clip`` off the timeline, undoably (undo puts it back on its track, in place)."""
+        track = next((t for t in self.timeline.tracks if clip in t.clips), None)
+        if track is None:
+            return
+        index = track.clips.index(clip)
+
+        def redo() -> None:
+            self.timeline.remove_clip(clip)
+            self.timeline.seek(self.timeline.playhead)
+
+        def undo() -> None:
+            track.clips.insert(index, clip)
+            self.timeline.changed.emit()
+
+        self.undo_stack.push(Command(f"Delete clip '{clip.name}'", redo, undo))
 
     # -- results history ---------------------------------------------------
     def add_result(self, pixels: np.ndarray, record: Record, name: str) -> ResultEntry:

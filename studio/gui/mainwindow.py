@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
             timeline.fps = video.fps
         clip = Clip(kind="frames", name=path.name, frames=video.frames, start=-1,
                     record=Record.opened(str(path), sha256_file(path)))
-        timeline.add_clip(clip)
+        self.doc.add_clip(clip)
         timeline.seek(clip.start)
         if video.truncated:
             self.notifier.notify("warning", f"{path.name}: only the first {len(video.frames)} frames were opened.")
@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             self.add_heatmap_layers(target, sections, overlays)
         elif isinstance(target, Clip) and any(target in t.clips for t in self.doc.timeline.tracks):
             for clip in score_clips(sections, start=target.start):
-                self.doc.timeline.add_clip(clip)
+                self.doc.add_clip(clip)
 
     def add_heatmap_layers(self, layer: Layer, sections: list[Any], overlays: list[Layer] | None = None
                            ) -> list[Layer]:

@@ -121,3 +121,30 @@ def test_model_packages_never_import_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_timeline_clips_are_added_and_deleted_with_undo_redo():
+    doc = Document()
+    frames = [np.full((8, 8, 3), i, np.uint8) for i in range(10)]
+    video = Clip(kind="frames", name="video", frames=frames)
+    track = doc.add_clip(video)
+    score = Clip(kind="score", name="score", scores=[0.5] * 10)
+    doc.add_clip(score)
+    assert doc.timeline.duration == 10 and len(doc.timeline.tracks) == 2
+    doc.timeline.seek(9)
+    doc.undo()  # the score clip and the track made for it go
+    assert [t.kind for t in doc.timeline.tracks] == ["video"]
+    doc.undo()
+    assert doc.timeline.tracks == [] and doc.timeline.duration == 0 and doc.timeline.playhead == 0
+    assert doc.timeline.frame_at(0) is None
+    doc.redo()
+    assert doc.timeline.tracks == [track] and doc.timeline.frame_at(3)[0, 0, 0] == 3
+    second = Clip(kind="frames", name="second", frames=frames[:4], start=-1)
+    doc.add_clip(second)  # start -1: after the last clip of the track
+    assert second.start == 10 and doc.timeline.duration == 14
+    doc.remove_clip(video)
+    assert track.clips == [second] and doc.timeline.frame_at(3) is None
+    assert doc.undo_stack.undo_text == "Delete clip 'video'"
+    doc.undo()
+    assert track.clips == [video, second] and doc.timeline.frame_at(3)[0, 0, 0] == 3
+    assert doc.modified
