@@ -99,6 +99,14 @@ def contact_sheet(images: list[np.ndarray], ok: list[bool], path: Path, cols: in
     Image.fromarray(sheet).save(path)
 
 
+def _training_state(model: Path) -> dict:
+    """The exported model's training_state.json (steps, seed), if it has one."""
+    try:
+        return json.loads((model / "training_state.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -154,6 +162,8 @@ def main() -> None:
         args.json.write_text(
             json.dumps(
                 {
+                    "model": str(args.model),
+                    "training_state": _training_state(args.model),
                     "n": args.n,
                     "steps": args.steps,
                     "sampler": args.sampler,
