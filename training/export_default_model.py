@@ -127,6 +127,8 @@ def export(state: dict, out_dir: Path, adherence: dict | None = None) -> Path:
         "stage": state["stage"],
         "batch": int(args.get("batch", 64)),
         "seed": int(args.get("seed", 0)),
+        "lr": float(args.get("lr", 3e-4)),
+        "lr_decay": {k: args[k] for k in ("decay_start", "decay_steps", "final_lr_fraction") if k in args},
         "exported": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     (tmp / "training_state.json").write_text(json.dumps(info, indent=2) + "\n")

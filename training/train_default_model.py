@@ -44,6 +44,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--vae-lr", type=float, default=1e-3)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--decay-start", type=int, default=0, help="UNet step where the learning rate starts to fall")
+    ap.add_argument(
+        "--decay-steps", type=int, default=0, help="cosine fall of the UNet learning rate over this many steps (0: off)"
+    )
+    ap.add_argument("--final-lr-fraction", type=float, default=0.05, help="learning rate after the fall, times --lr")
     ap.add_argument("--max-steps", type=int, default=0, help="stop the UNet stage here (0: no limit)")
     ap.add_argument("--hours", type=float, default=float("inf"), help="wall-clock budget of this run")
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)

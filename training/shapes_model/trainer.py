@@ -159,7 +159,7 @@ class Trainer:
         t = torch.randint(0, self.noise.config.num_train_timesteps, (latents.shape[0],))
         noisy = self.noise.add_noise(latents, noise, t)
         target = self.noise.get_velocity(latents, noise, t)
-        lr = a.lr * min(1.0, (self.unet_step + 1) / 500)
+        lr = a.lr * min(1.0, (self.unet_step + 1) / 500) * self.lr_factor(self.unet_step)
         for g in self.opt.param_groups:
             g["lr"] = lr
         self.unet.train()
@@ -177,6 +177,17 @@ class Trainer:
         self._report("unet", self.unet_step, float(loss.detach()))
         if a.decoder_every and self.unet_step % a.decoder_every == 0:
             self.decoder_train_step()
+
+    def lr_factor(self, step: int) -> float:
+        """The learning-rate multiplier at UNet ``step``: 1, then a cosine fall to ``final_lr_fraction``
+        over ``decay_steps`` steps from ``decay_start`` (the end of a run: sharper shapes)."""
+        a = self.args
+        steps = int(getattr(a, "decay_steps", 0) or 0)
+        if steps <= 0 or step < a.decay_start:
+            return 1.0
+        progress = min(1.0, (step - a.decay_start) / steps)
+        final = float(a.final_lr_fraction)
+        return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     @torch.no_grad()
     def _update_ema(self) -> None:
