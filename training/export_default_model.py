@@ -40,9 +40,10 @@ No external data or pretrained weights were used.
 - UNet: {unet_m:.2f} M parameters; text encoder: {te_m:.2f} M parameters (CLIP, 3 layers,
   whole-word vocabulary of {vocab} tokens); VAE: {vae_m:.2f} M parameters
 - Training: VAE {vae_step} steps (+{decoder_step} decoder-only fine-tuning steps), then UNet + text
-  encoder jointly for {unet_step} steps of
-  batch {batch} ({samples} rendered scenes, ~{single:.0%} single-shape), v-prediction,
-  zero-terminal-SNR schedule, 10% caption dropout; exported weights are the EMA weights (fp16)
+  encoder jointly for {unet_step} steps of batch {batch} ({samples} samples drawn from a pool of
+  rendered scenes, ~{scenes} distinct scenes, ~{single:.0%} single-shape), v-prediction,
+  zero-terminal-SNR schedule, 10% caption dropout, AdamW at {lr:g}{decay}; exported weights are
+  the EMA weights (fp16)
 - Sampling: Euler (default scheduler here) or DPM++ 2M, 20-25 steps, guidance scale ~4-6
 - Prompts: "a large red circle in the top left on a black background"; several shapes are
   joined with "and". Words outside the world's vocabulary are not understood.
@@ -147,6 +148,14 @@ def export(state: dict, out_dir: Path, adherence: dict | None = None) -> Path:
             decoder_step=info["decoder_step"],
             batch=info["batch"],
             samples=info["unet_step"] * info["batch"],
+            scenes=int(args.get("pool_size", 8192)) + info["unet_step"] * int(args.get("pool_refresh", 16)),
+            lr=info["lr"],
+            decay=(
+                f" falling (cosine) to {info['lr_decay']['final_lr_fraction']:g}x over steps "
+                f"{info['lr_decay']['decay_start']}-{info['lr_decay']['decay_start'] + info['lr_decay']['decay_steps']}"
+                if info["lr_decay"].get("decay_steps")
+                else ""
+            ),
             single=float(args.get("single_fraction", 0.85)),
             date=info["exported"][:10],
         )
