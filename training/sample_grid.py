@@ -16,20 +16,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-for p in (str(REPO), str(REPO / "bench")):
+for p in (str(REPO), str(REPO / "bench"), str(REPO / "training")):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-DEFAULT_CAPTIONS = [
-    "a large red circle in the top left on a black background",
-    "a small blue star in the bottom right on a gray background",
-    "a large yellow square in the centre on a black background",
-    "a large green triangle on the right on a white background",
-    "a small purple circle at the top on a white background",
-    "a large orange star on the left on a gray background",
-    "a large white triangle at the bottom on a black background",
-    "a small red square in the top right and a large blue circle in the bottom left on a gray background",
-]
+from shapes_model.data import PREVIEW_PROMPTS as DEFAULT_CAPTIONS  # noqa: E402
 
 
 def make_sheet(rows: list[tuple[str, list[np.ndarray]]], scale: int = 2) -> Image.Image:  # noqa: F821

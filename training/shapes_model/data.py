@@ -9,6 +9,18 @@ import torch
 
 from studio.world import caption, render, sample_scene
 
+#: Fixed prompts of the training previews and of ``sample_grid.py``'s contact sheet.
+PREVIEW_PROMPTS = [
+    "a large red circle in the top left on a black background",
+    "a small blue star in the bottom right on a gray background",
+    "a large yellow square in the centre on a black background",
+    "a large green triangle on the right on a white background",
+    "a small purple circle at the top on a white background",
+    "a large orange star on the left on a gray background",
+    "a large white triangle at the bottom on a black background",
+    "a small red square in the top right and a large blue circle in the bottom left on a gray background",
+]
+
 
 def render_batch(
     rng: np.random.Generator,

@@ -19,20 +19,9 @@ from PIL import Image
 from transformers import CLIPTokenizer
 
 from shapes_model.build_tokenizer import write_tokenizer
-from shapes_model.data import LatentPool, grid, render_batch, to_uint8
+from shapes_model.data import PREVIEW_PROMPTS, LatentPool, grid, render_batch, to_uint8
 from shapes_model.models import build_noise_scheduler, build_text_encoder, build_unet, build_vae
 from shapes_model.vae_check import format_accuracy, reconstruction_accuracy
-
-PREVIEW_PROMPTS = [
-    "a large red circle in the top left on a black background",
-    "a small blue star in the bottom right on a gray background",
-    "a large yellow square in the centre on a black background",
-    "a large green triangle on the right on a white background",
-    "a small purple circle at the top on a white background",
-    "a large orange star on the left on a gray background",
-    "a large white triangle at the bottom on a black background",
-    "a small red square in the top right and a large blue circle in the bottom left on a gray background",
-]
 
 
 def _gradient_l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
