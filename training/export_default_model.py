@@ -181,7 +181,10 @@ def main() -> None:
     ap.add_argument("--adherence", type=Path, default=None,
                     help="figures from bench/prompt_adherence.py --json, quoted in the model card")
     args = ap.parse_args()
-    adherence = json.loads(args.adherence.read_text()) if args.adherence else None
+    try:
+        adherence = json.loads(args.adherence.read_text()) if args.adherence else None
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"cannot read the adherence figures {args.adherence}: {exc}") from None
     state = load(args.ckpt)
     if state is None:
         raise SystemExit(f"no checkpoint at {args.ckpt}")
