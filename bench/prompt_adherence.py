@@ -56,17 +56,6 @@ def load_pipeline(model: Path, sampler: str):  # noqa: ANN201 - diffusers type
     return pipe
 
 
-def truth_of(scene) -> dict[str, str]:  # noqa: ANN001
-    shape = scene.shapes[0]
-    return {
-        "background": scene.background,
-        "kind": shape.kind,
-        "colour": shape.colour,
-        "size": shape.size,
-        "position": shape.position,
-    }
-
-
 def score(images: list[np.ndarray], truths: list[dict[str, str]]) -> tuple[dict[str, float], float, list[bool]]:
     """Per-attribute accuracy, all-correct rate and per-image all-correct flags."""
     hits = {a: 0 for a in ATTRIBUTES}
@@ -128,7 +117,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     scenes = [sample_scene(rng, n_shapes=1) for _ in range(args.n)]
     prompts = [caption(s) for s in scenes]
-    truths = [truth_of(s) for s in scenes]
+    truths = [s.attributes() for s in scenes]
 
     base_acc, base_all, _ = score([render(s) for s in scenes], truths)
 

@@ -73,6 +73,17 @@ class Scene:
             raise ValueError(f"unknown background {self.background!r}")
         object.__setattr__(self, "shapes", tuple(self.shapes))
 
+    def attributes(self, index: int = 0) -> dict[str, str]:
+        """What the analyzer reads back for shape ``index``: background, kind, colour, size, position."""
+        shape = self.shapes[index]
+        return {
+            "background": self.background,
+            "kind": shape.kind,
+            "colour": shape.colour,
+            "size": shape.size,
+            "position": shape.position,
+        }
+
     def with_shape(self, index: int, shape: Shape) -> Scene:
         """A copy with shape ``index`` replaced."""
         shapes = list(self.shapes)

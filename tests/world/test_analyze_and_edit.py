@@ -13,17 +13,6 @@ from studio.world.edit import EDIT_ATTRIBUTES, edit_pair, sample_edit
 ATTRS = ("background", "kind", "colour", "size", "position")
 
 
-def _truth(scene: Scene) -> dict[str, str]:
-    shape = scene.shapes[0]
-    return {
-        "background": scene.background,
-        "kind": shape.kind,
-        "colour": shape.colour,
-        "size": shape.size,
-        "position": shape.position,
-    }
-
-
 def test_analyzer_reads_rendered_single_shapes() -> None:
     rng = np.random.default_rng(2024)
     n = 400
@@ -31,7 +20,7 @@ def test_analyzer_reads_rendered_single_shapes() -> None:
     for _ in range(n):
         scene = sample_scene(rng, n_shapes=1)
         got = analyze(render(scene)).as_dict()
-        for attr, value in _truth(scene).items():
+        for attr, value in scene.attributes().items():
             wrong[attr] += got[attr] != value
     for attr in ATTRS:
         assert 1 - wrong[attr] / n >= 0.99, (attr, wrong)
@@ -45,7 +34,7 @@ def test_analyzer_tolerates_mild_noise() -> None:
         scene = sample_scene(rng, n_shapes=1)
         noisy = render(scene).astype(np.float32) + rng.normal(0, 6, (64, 64, 3))
         got = analyze(np.clip(noisy, 0, 255).astype(np.uint8)).as_dict()
-        for attr, value in _truth(scene).items():
+        for attr, value in scene.attributes().items():
             wrong[attr] += got[attr] != value
     for attr in ATTRS:
         assert 1 - wrong[attr] / n >= 0.95, (attr, wrong)
@@ -59,7 +48,7 @@ def test_analyzer_on_empty_image() -> None:
 
 def test_analyzer_known_scene() -> None:
     scene = Scene((Shape("star", "orange", "large", "bottom left"),), "white")
-    assert analyze(render(scene)).as_dict() == _truth(scene)
+    assert analyze(render(scene)).as_dict() == scene.attributes()
 
 
 def test_edit_pair_changes_only_the_asked_attribute() -> None:
@@ -67,7 +56,7 @@ def test_edit_pair_changes_only_the_asked_attribute() -> None:
     for attribute in EDIT_ATTRIBUTES:
         for _ in range(15):
             ex = sample_edit(rng, attribute=attribute)
-            before, after = _truth(ex.before), _truth(ex.after)
+            before, after = ex.before.attributes(), ex.after.attributes()
             changed = {k for k in ATTRS if before[k] != after[k]}
             assert changed == {attribute}
             # the images say the same thing as the scenes
