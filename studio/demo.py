@@ -33,7 +33,6 @@ def run_job(qt: Any, window: Any, action: Any, values: dict[str, Any]) -> Any:
     """Run ``action`` through the window's job queue and wait for it (None when it did not finish)."""
     from studio.jobs import JobState
 
-
     job = window.run_action(action, values)
     deadline = time.time() + 600
     while not job.state.done and time.time() < deadline:
