@@ -63,6 +63,7 @@ def main(argv: list[str]) -> int:
 
     from studio.application import StudioApp
     from studio.document import Layer, Record
+    from studio.errors import StudioError
     from studio.gui.mainwindow import MainWindow
 
     out = Path(argv[0] if argv else "out/demo")
@@ -101,7 +102,11 @@ def main(argv: list[str]) -> int:
             image = enlarged.result.images[0]
             window.doc.set_layer(source, visible=False)
     if image is not None and image.record is not None:
-        report = app.export.export_image(image.pixels, out / "result.png", image.record)
+        try:
+            report = app.export.export_image(image.pixels, out / "result.png", image.record)
+        except StudioError as exc:
+            print(f"the export failed: {exc}", file=sys.stderr)
+            return 1
         print(f"exported {report.path} (steps: {', '.join(report.steps) or 'none'})")
         for notice in report.notices:
             print(f"  note: {notice}")
