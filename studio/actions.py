@@ -17,19 +17,22 @@ An action's ``run`` is a generator function ``run(ctx, params)`` that yields
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from studio.errors import BadInputError
+from studio.results import ActionResult, OutputBoxes, OutputClip, OutputImage, OutputScores
 
 if TYPE_CHECKING:
-    from studio.document.provenance import Record
     from studio.jobs import JobContext
 
-ParamKind = Literal["int", "float", "bool", "str", "text", "choice", "image", "mask", "path"]
-INPUT_KINDS = ("image", "mask")
+ParamKind = Literal["int", "float", "bool", "str", "text", "choice", "image", "mask", "path", "frame", "clip",
+                    "boxes"]
+INPUT_KINDS = ("image", "mask", "frame", "clip", "boxes")
+__all__ = ["INPUT_KINDS", "Action", "ActionResult", "Command", "OutputBoxes", "OutputClip", "OutputImage",
+           "OutputScores", "Param", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ class Param:
     - ``choice``: one of ``choices`` (a combo box; ``--name CHOICE``);
     - ``image``: an image from the canvas (a layer picker in the GUI, a file on the CLI);
     - ``mask``: a mask layer (GUI) or a grayscale image file (CLI); optional unless ``required``;
+    - ``frame``: one picture of the timeline (GUI: the frame at the playhead; CLI: a video file and
+      ``--NAME-frame N``, or an image file) — it arrives as a ``Layer`` whose ``source`` names the frame;
+    - ``clip``: frames of the timeline (GUI: the clip under the playhead; CLI: a video file with
+      ``--NAME-start SEC``/``--NAME-end SEC``) — it arrives as a :class:`studio.media.ClipInput`;
+    - ``boxes``: boxes on the canvas or a box track (GUI: the selected box layer; CLI: a JSON file as
+      ``studio ... --json`` writes it) — it arrives as a :class:`studio.results.OutputBoxes`;
     - ``path``: a file or folder on disk.
     """
 
@@ -109,24 +118,6 @@ class Progress:
     total: int
     message: str = ""
     preview: np.ndarray | None = None
-
-
-@dataclass
-class OutputImage:
-    """An image an action produced: it becomes a canvas layer (GUI) or a file (CLI)."""
-
-    pixels: np.ndarray
-    name: str = "Result"
-    kind: Literal["image", "mask", "overlay"] = "image"
-    record: Record | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class ActionResult:
-    images: list[OutputImage] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-    messages: list[str] = field(default_factory=list)
 
 
 RunFunction = Callable[["JobContext", dict[str, Any]], Generator[Progress, None, ActionResult]]

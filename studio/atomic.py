@@ -45,3 +45,32 @@ def atomic_path(dest: str | Path, suffix: str | None = None) -> Iterator[Path]:
 def atomic_write_bytes(dest: str | Path, data: bytes) -> None:
     with atomic_path(dest) as tmp:
         tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; on success it becomes ``dest`` (replacing an old one).
+
+    If the body raises, ``dest`` is untouched and the temporary folder is removed.
+    """
+    import shutil
+
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        from studio.errors import BadInputError
+
+        raise BadInputError(f"{dest} is a file; a PNG sequence is written into a folder.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+    try:
+        yield tmp
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+            os.replace(dest, old / "previous")
+            os.replace(tmp, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -17,8 +17,16 @@ from typing import Any
 
 from studio import __version__
 from studio.actions import INPUT_KINDS, Action, Command, Param
+from studio.cli_media import (
+    add_input_options,
+    cmd_export,
+    cmd_info,
+    configure_export,
+    configure_info,
+    load_input,
+    write_outputs,
+)
 from studio.errors import BadInputError, StudioError
-from studio.export import export_options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -48,15 +56,15 @@ def _add_param(parser: argparse.ArgumentParser, param: Param, positional: bool) 
     elif param.kind == "choice":
         parser.add_argument(flag, dest=param.name, choices=param.choices, default=None, help=help_text)
     else:
-        metavar = param.metavar or {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH"}.get(
-            param.kind, "TEXT")
+        metavar = param.metavar or {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH",
+                                    "frame": "FILE", "clip": "VIDEO", "boxes": "JSON"}.get(param.kind, "TEXT")
         parser.add_argument(flag, dest=param.name, metavar=metavar, default=None, help=help_text)
 
 
 def positional_params(action: Action) -> list[Param]:
     """The first required image input and the first required text become positional arguments."""
     chosen: list[Param] = []
-    for kinds in (("text",), ("image",)):
+    for kinds in (("text",), ("image", "frame", "clip")):
         for p in action.params:
             if p.kind in kinds and p.required:
                 chosen.append(p)
@@ -105,10 +113,22 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
         for param in action.params:
             if param not in positional:
                 _add_param(p, param, positional=False)
-        p.add_argument("--out", "-o", metavar="FILE", help="output file (.png, .jpg, .webp, .tif)")
-        _add_export_flags(p, app)
+            add_input_options(p, param)
+        p.add_argument("--out", "-o", metavar="FILE",
+                       help="output file: a picture (.png, .jpg, .webp, .tif), a video (.mp4, .webm, .gif) "
+                            "or boxes (.json), as the action makes")
+        p.add_argument("--overlay", action="store_true", help="with boxes: also write the picture with them drawn")
+        add_export_flags(p, app)
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.set_defaults(_action=action)
+
+    video = subparsers_for(("video",))
+    info = video.add_parser("info", help="what a video holds: frames, fps, duration, size, codec, sound")
+    configure_info(info)
+    info.set_defaults(_core=cmd_info)
+    export = video.add_parser("export", help="export a time range of a video (watermarked and signed by default)")
+    configure_export(export, app)
+    export.set_defaults(_core=cmd_export)
 
     for command in app.commands:
         c = subparsers_for(command.path[:-1]).add_parser(command.path[-1], help=command.help, description=command.help)
@@ -119,7 +139,8 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_export_flags(parser: argparse.ArgumentParser, app: Any) -> None:
+def add_export_flags(parser: argparse.ArgumentParser, app: Any) -> None:
+    """``--watermark/--no-watermark``, ``--sign/--no-sign``…: one flag per export step option."""
     seen = set()
     try:
         steps = app.export.steps()
@@ -148,9 +169,6 @@ def _progress_printer(enabled: bool) -> Any:
 
 
 def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
-    from studio.document.layers import Layer
-    from studio.document.provenance import Record
-    from studio.imageio import load_image, load_mask
     from studio.jobs import Job, JobState, execute
 
     values: dict[str, Any] = {}
@@ -158,20 +176,11 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
     for param in action.params:
         raw = getattr(args, param.name, None)
         if param.kind in INPUT_KINDS:
-            if raw is None:
-                values[param.name] = None
-                continue
-            path = Path(raw)
-            if param.kind == "mask":
-                values[param.name] = Layer(load_mask(path), name=path.name, kind="mask")
-            else:
-                loaded = load_image(path)
-                first_input = first_input or path
-                values[param.name] = Layer(loaded.pixels, name=path.name,
-                                           record=Record.opened(str(path), loaded.sha256))
+            values[param.name] = None if raw is None else load_input(param, raw, args)
+            if raw is not None and param.kind != "mask":
+                first_input = first_input or Path(raw)
         else:
             values[param.name] = raw
-    out = Path(args.out) if args.out else None
     job = Job(action=action, params=values)
     execute(job, app, _progress_printer(sys.stderr.isatty() or os.environ.get("STUDIO_PROGRESS") == "1"))
     if job.state == JobState.FAILED:
@@ -179,35 +188,27 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
     if job.state == JobState.CANCELLED:
         raise CliError("Cancelled.")
     assert job.result is not None
-    outputs = []
-    images = job.result.images
-    for n, image in enumerate(images):
-        dest = out or _default_out(action, first_input)
-        if len(images) > 1:
-            dest = dest.with_name(f"{dest.stem}-{n + 1}{dest.suffix}")
-        assert image.record is not None
-        report = app.export.export_image(image.pixels, dest, image.record, export_options(args, app))
-        outputs.append(report.to_dict() | {"size": [int(image.pixels.shape[1]), int(image.pixels.shape[0])]})
+    outputs = write_outputs(app, action, job.result, args, first_input)
     if args.json:
         print(json.dumps({"action": action.id, "outputs": outputs, "messages": job.result.messages,
-                          "data": job.result.data}, indent=2))
+                          "data": job.result.data}, indent=2, default=str))
     else:
         for message in job.result.messages:
             print(message)
         for item in outputs:
-            print(f"wrote {item['path']} ({item['size'][0]}×{item['size'][1]} {item['format']})")
+            if item.get("kind") == "boxes":
+                print(f"wrote {item['path']} ({item['boxes']} boxes)" +
+                      (f" and {item['overlay']}" if item.get("overlay") else ""))
+            elif item.get("kind") == "clip":
+                print(f"wrote {item['path']} ({item['size'][0]}×{item['size'][1]} {item['format']}, "
+                      f"{item['frames']} frames at {item['fps']:g} fps)")
+            elif "size" in item:
+                print(f"wrote {item['path']} ({item['size'][0]}×{item['size'][1]} {item['format']})")
+            else:
+                print(f"wrote {item['path']}")
             for notice in item["notices"]:
                 print(f"  note: {notice}")
     return EXIT_OK
-
-
-def _default_out(action: Action, source: Path | None) -> Path:
-    name = action.cli_path[-1]
-    if source is not None:
-        known = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff")
-        suffix = source.suffix if source.suffix.lower() in known else ".png"
-        return source.with_name(f"{source.stem}-{name}{suffix}")
-    return Path(f"{name}.png")
 
 
 def cmd_plugins(app: Any, args: argparse.Namespace) -> int:
@@ -286,6 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plugins(app, args)
         if args.command == "doctor":
             return cmd_doctor(app, args)
+        core = getattr(args, "_core", None)
+        if core is not None:
+            return int(core(app, args) or 0)
         action: Action | None = getattr(args, "_action", None)
         if action is not None:
             return run_action(app, action, args)

@@ -1,8 +1,10 @@
-"""The export pipeline: every output goes through here.
+"""The export pipeline: every output goes through here, a still picture or a clip.
 
-1. ``pixels`` steps change the image (a watermark), by ascending ``order``;
-2. the core encodes the image (PNG, JPEG, WebP, TIFF) into a temporary file
-   beside the destination, with the record in the metadata;
+1. ``pixels`` steps change the image (a watermark), by ascending ``order``; for a clip they wrap
+   ``job.frames`` (a lazy stream of frames) so that every frame is changed as it is encoded;
+2. the core encodes the image (PNG, JPEG, WebP, TIFF) or the clip (MP4, WebM, animated GIF; a PNG
+   sequence is one still export per frame) into a temporary file beside the destination, with the
+   record in the metadata;
 3. ``file`` steps change the encoded file, by ascending ``order``; at most one
    step is ``final`` and runs last (signing: nothing may write after it);
 4. the temporary file replaces the destination atomically.
@@ -15,22 +17,23 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from studio import formats
 from studio.atomic import atomic_path
 from studio.document.provenance import Record
 from studio.errors import BadInputError, Cancelled, StudioError
 
 if TYPE_CHECKING:
+    from studio.media import AudioSegment, ClipInput
     from studio.pluginhost import PluginHost
 
-FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
-MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "TIFF": "image/tiff"}
+ALL_FORMATS = tuple(f.name for f in formats.FORMATS if f.writable)
 
 
 class ExportError(StudioError):
@@ -46,6 +49,10 @@ class ExportJob:
     step did (``{"step": ..., "c2pa_action": "c2pa.watermarked", ...}``);
     ``notices`` are told to the user; ``options`` switch steps on and off.
     ``source`` is the original file when an existing file is exported as is.
+
+    For a clip ``pixels`` is None and ``frames`` is the stream of RGB frames (H×W×3 uint8) to encode,
+    ``frame_count`` of them at ``fps``, each ``size`` (width, height); a pixel step replaces
+    ``frames`` with a lazy stream of changed frames. ``audio`` is the sound to keep.
     """
 
     pixels: np.ndarray | None
@@ -58,10 +65,20 @@ class ExportJob:
     performed: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     text_metadata: dict[str, str] = field(default_factory=dict)
+    frames: Iterable[np.ndarray] | None = None
+    fps: float = 0.0
+    frame_count: int = 0
+    size: tuple[int, int] = (0, 0)
+    audio: list[AudioSegment] = field(default_factory=list)
 
     @property
     def mime(self) -> str:
-        return MIME.get(self.format, "application/octet-stream")
+        fmt = formats.BY_NAME.get(self.format)
+        return fmt.mime if fmt else "application/octet-stream"
+
+    @property
+    def is_clip(self) -> bool:
+        return self.pixels is None and self.source is None
 
     def option(self, name: str, default: Any = None) -> Any:
         return self.options.get(name, default)
@@ -79,7 +96,7 @@ class ExportStep:
     option: str | None = None
     default: bool = True
     off_notice: str = ""
-    formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "TIFF")
+    formats: tuple[str, ...] = formats.STILL_FORMATS
     plugin: str = ""
 
     def enabled(self, job: ExportJob) -> bool:
@@ -95,11 +112,13 @@ class ExportReport:
     steps: list[str]
     performed: list[dict[str, Any]]
     notices: list[str]
+    frames: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "format": self.format,
+            "frames": self.frames,
             "steps": self.steps,
             "performed": self.performed,
             "notices": self.notices,
@@ -116,18 +135,8 @@ def export_options(args: Any, app: Any) -> dict[str, Any]:
 
 
 def format_for(path: Path, explicit: str | None = None) -> str:
-    if explicit:
-        fmt = explicit.upper().replace("JPG", "JPEG").replace("TIF", "TIFF").replace("TIFFF", "TIFF")
-        if fmt not in MIME:
-            raise BadInputError(f"Cannot export as {explicit}; choose PNG, JPEG, WebP or TIFF.")
-        return fmt
-    found = FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise BadInputError(
-            f"Cannot export to '{path.name}': unknown extension '{path.suffix}'. "
-            "Use .png, .jpg, .webp or .tif."
-        )
-    return found
+    """The still-picture format to export ``path`` as (see :func:`studio.formats.export_format`)."""
+    return formats.export_format(path, explicit, "image").name
 
 
 def collect_steps(host: PluginHost) -> list[ExportStep]:
@@ -224,7 +233,8 @@ class ExportPipeline:
         source, dest = Path(source), Path(dest)
         if not source.is_file():
             raise BadInputError(f"{source} does not exist or is not a file.")
-        fmt = FORMATS.get(source.suffix.lower()) or source.suffix.lstrip(".").upper()
+        known = formats.of_path(source)
+        fmt = known.name if known else source.suffix.lstrip(".").upper()
         if dest.suffix.lower() != source.suffix.lower():
             raise BadInputError(
                 f"The output '{dest.name}' must keep the input's extension '{source.suffix}'."
@@ -233,7 +243,62 @@ class ExportPipeline:
                         source=source)
         return self._run(job, cancel)
 
-    def _run(self, job: ExportJob, cancel: threading.Event | None) -> ExportReport:
+    def export_clip(
+        self,
+        clip: ClipInput,
+        dest: str | Path,
+        options: dict[str, Any] | None = None,
+        fmt: str | None = None,
+        cancel: threading.Event | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> ExportReport:
+        """Encode ``clip``'s frames to ``dest`` (MP4, WebM, GIF or a PNG-sequence folder) through every step.
+
+        Frames stream from the source through the pixel steps (the watermark marks each) into the
+        encoder; the file steps (signing) follow; the file appears atomically at the end. ``progress``
+        gets (frames done, frames in all, message).
+        """
+        dest = Path(dest)
+        media_format = formats.export_format(dest, fmt, "clip")
+        if clip.count <= 0:
+            raise BadInputError("The clip has no frames to export.")
+        record = clip.record or Record(action="export", title=clip.name)
+        if media_format.name == "PNGSEQ":
+            return self._export_sequence(clip, dest, record, dict(options or {}), cancel, progress)
+        job = ExportJob(pixels=None, dest=dest, format=media_format.name, record=record,
+                        options=dict(options or {}), frames=clip.frames(), fps=clip.fps, frame_count=clip.count,
+                        size=clip.size, audio=list(clip.audio) if media_format.audio else [])
+        if clip.audio and not media_format.audio:
+            job.notices.append(f"{media_format.label} carries no sound; the clip's sound is left out.")
+        if (clip.size[0] % 2 or clip.size[1] % 2) and media_format.name not in ("GIF", "PNGSEQ"):
+            job.notices.append(f"The picture is {clip.size[0]}×{clip.size[1]}; video needs even sides, so the "
+                               "last row or column was left out.")
+        return self._run(job, cancel, progress)
+
+    def _export_sequence(self, clip: ClipInput, dest: Path, record: Record, options: dict[str, Any],
+                         cancel: threading.Event | None,
+                         progress: Callable[[int, int, str], None] | None) -> ExportReport:
+        """A folder of numbered PNG files, each exported (marked, signed) like a still; atomic as a whole."""
+        from studio.atomic import atomic_dir
+
+        reports: list[ExportReport] = []
+        digits = max(4, len(str(clip.count)))
+        with atomic_dir(dest) as folder:
+            for n, pixels in enumerate(clip.frames()):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                frame_record = Record(**{**vars(record), "params": {**record.params, "frame": n}})
+                reports.append(self.export_image(pixels, folder / f"frame_{n:0{digits}d}.png", frame_record,
+                                                 options, "PNG", cancel))
+                if progress is not None:
+                    progress(n + 1, clip.count, "Exporting frames")
+        if not reports:
+            raise BadInputError("The clip has no frames to export.")
+        notices = list(dict.fromkeys(n for r in reports for n in r.notices))
+        return ExportReport(dest, "PNGSEQ", reports[0].steps, reports[0].performed, notices, frames=len(reports))
+
+    def _run(self, job: ExportJob, cancel: threading.Event | None,
+             progress: Callable[[int, int, str], None] | None = None) -> ExportReport:
         pixel_steps, file_steps = order_steps(collect_steps(self.host))
         ran: list[str] = []
 
@@ -248,7 +313,8 @@ class ExportPipeline:
                     job.notices.append(step.off_notice)
                 return
             if job.format not in step.formats:
-                job.notices.append(f"{step.name}: not available for {job.format} files; skipped.")
+                label = formats.BY_NAME[job.format].label if job.format in formats.BY_NAME else job.format
+                job.notices.append(f"{step.name}: not available for {label} files; skipped.")
                 return
             try:
                 step.run(job)
@@ -269,6 +335,8 @@ class ExportPipeline:
             check()
             if job.source is not None:
                 shutil.copyfile(job.source, tmp)
+            elif job.frames is not None:
+                self._encode_clip(job, tmp, check, progress)
             else:
                 assert job.pixels is not None
                 try:
@@ -278,6 +346,33 @@ class ExportPipeline:
                     raise ExportError(f"Could not write {job.dest.name}: {exc}.") from exc
             job.file = tmp
             for step in file_steps:
+                if progress is not None and job.frames is not None and step.enabled(job):
+                    progress(job.frame_count, job.frame_count, step.name)
                 run_step(step)
             check()
-        return ExportReport(job.dest, job.format, ran, job.performed, job.notices)
+        return ExportReport(job.dest, job.format, ran, job.performed, job.notices,
+                            frames=job.frame_count if job.frames is not None else 1)
+
+    @staticmethod
+    def _encode_clip(job: ExportJob, tmp: Path, check: Callable[[], None],
+                     progress: Callable[[int, int, str], None] | None) -> None:
+        import av
+
+        from studio.media import encode_video
+
+        def on_frame(n: int) -> None:
+            check()
+            if progress is not None:
+                progress(n, job.frame_count, "Encoding")
+
+        assert job.frames is not None
+        frames = job.frames
+        try:
+            encode_video(frames, tmp, job.format, job.fps, job.size, job.record, job.audio, job.frame_count,
+                         on_frame)
+        except (OSError, av.error.FFmpegError) as exc:
+            raise ExportError(f"Could not write {job.dest.name}: {exc}.") from exc
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:  # stop the source's decoder and any step's worker thread
+                close()

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studio.actions import INPUT_KINDS, Action, ActionResult, Progress
-from studio.document.layers import Layer, new_id
-from studio.document.provenance import Ingredient, Record, json_safe
+from studio.document.layers import new_id
+from studio.document.provenance import Ingredient, Record, Relationship, json_safe
 from studio.errors import Cancelled, StudioError
 
 if TYPE_CHECKING:
@@ -75,9 +75,16 @@ class Job:
 class JobContext:
     """What a running action sees: cancellation, the app's settings and runtime."""
 
-    def __init__(self, job: Job, app: StudioApp) -> None:
+    def __init__(self, job: Job, app: StudioApp, notify: Listener | None = None) -> None:
         self.job = job
         self.app = app
+        self._notify = notify
+
+    def progress(self, step: int, total: int, message: str = "") -> None:
+        """Report progress from inside a long call (an export) that cannot yield between steps."""
+        self.job.step, self.job.total, self.job.message = step, total, message
+        if self._notify is not None:
+            self._notify(self.job)
 
     @property
     def cancelled(self) -> bool:
@@ -110,7 +117,7 @@ def execute(job: Job, app: StudioApp, on_change: Listener | None = None) -> Job:
     job.state = JobState.RUNNING
     job.started = time.time()
     notify(job)
-    ctx = JobContext(job, app)
+    ctx = JobContext(job, app, notify)
     try:
         params = job.action.validate(job.params)
         generator = job.action.run(ctx, params)
@@ -162,22 +169,23 @@ def attach_records(
     first = True
     for p in action.params:
         value = params.get(p.name)
-        if p.kind not in INPUT_KINDS or not isinstance(value, Layer):
+        if p.kind not in INPUT_KINDS or p.kind == "boxes" or value is None or not hasattr(value, "record"):
             continue
+        relationship: Relationship
         if generated or p.kind == "mask":
             relationship = "inputTo"
         else:
             relationship = "parentOf" if first else "componentOf"
             first = False
         ingredients.append(
-            Ingredient(title=value.name, relationship=relationship, role=p.title, record=value.record)  # type: ignore[arg-type]
+            Ingredient(title=str(value.name), relationship=relationship, role=p.title, record=value.record)
         )
     settings = {k: json_safe(v) for k, v in params.items() if action.param(k).kind not in INPUT_KINDS}
-    for image in result.images:
-        if image.record is None:
-            image.record = Record(
+    for output in result.outputs:
+        if output.record is None:
+            output.record = Record(
                 action=action.id,
-                title=image.name,
+                title=output.name,
                 c2pa_action=action.c2pa_action,
                 plugin=action.plugin,
                 plugin_version=plugin_version,
@@ -185,5 +193,5 @@ def attach_records(
                 digital_source=action.digital_source,
                 ingredients=list(ingredients),
             )
-        elif not image.record.ingredients:
-            image.record.ingredients = list(ingredients)
+        elif not output.record.ingredients:
+            output.record.ingredients = list(ingredients)

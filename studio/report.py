@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from studio.results import OutputBoxes, OutputScores
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ReportSection:
     cannot_tell: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     plugin: str = ""
+    scores: list[OutputScores] = field(default_factory=list)
+    boxes: list[OutputBoxes] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,4 +61,6 @@ class ReportSection:
             "cannot_tell": self.cannot_tell,
             "data": self.data,
             "plugin": self.plugin,
+            "scores": [t.to_dict() for t in self.scores],
+            "boxes": [b.to_dict() for b in self.boxes],
         }

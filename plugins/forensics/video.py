@@ -2,7 +2,7 @@
 
 Keyframes (the frames an encoder stores whole) get the upsampling-trace
 detector and the spectrum; every frame up to a limit gets the detector's score,
-sampled evenly and held in between, as a ``Clip(kind="score")`` track. PyAV is
+sampled evenly and held in between, as a score track (:class:`studio.results.OutputScores`). PyAV is
 imported inside the functions.
 """
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from studio.errors import BadInputError
 from studio.report import Finding, ReportSection
+from studio.results import OutputScores
 from studio_plugins.forensics.detector import builtin_model, image_score
 from studio_plugins.forensics.metadata import GENERATOR_SOFTWARE
 from studio_plugins.forensics.source import check_file
@@ -107,12 +108,10 @@ def analyse_video(path: str | Path, max_frames: int = MAX_FRAMES, max_scored: in
     return result
 
 
-def score_clip(analysis: VideoAnalysis, start: int = 0) -> Any:
-    """The per-frame detector score as a timeline clip (``Clip(kind="score")``)."""
-    from studio.document.timeline import Clip
-
-    return Clip(kind="score", name=f"Upsampling traces: {analysis.path.name}", start=start,
-                scores=list(analysis.scores))
+def score_track(analysis: VideoAnalysis) -> OutputScores:
+    """The per-frame detector score as a score track (a curve on the timeline under the video)."""
+    return OutputScores(values=list(analysis.scores), name=f"Upsampling traces: {analysis.path.name}",
+                        fps=analysis.fps, scored=list(analysis.scored_frames))
 
 
 def video_sections(path: Path) -> list[ReportSection]:
@@ -162,9 +161,9 @@ def video_sections(path: Path) -> list[ReportSection]:
                  "where in time they change (the per-frame track on the timeline).",
         cannot_tell="Whether a generator made the video: this is a still-image detector on compressed frames, "
                     "not validated against today's video generators.",
-        data={"frame_scores": analysis.scores, "scored_frames": analysis.scored_frames, "fps": analysis.fps,
-              "keyframes": analysis.keyframes, "mean_score": None if mean is None else round(mean, 4),
-              "timeline_clip": {"kind": "score", "name": f"Upsampling traces: {path.name}"}},
+        data={"fps": analysis.fps, "keyframes": analysis.keyframes,
+              "mean_score": None if mean is None else round(mean, 4)},
+        scores=[score_track(analysis)],
     )
     return [meta, frames]
 

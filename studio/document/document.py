@@ -6,19 +6,22 @@ events. A document knows nothing of Qt.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from studio.document.clips import Clip, FramesClip, StillClip
 from studio.document.events import Event
 from studio.document.history import Command, UndoStack
-from studio.document.layers import Layer, composite, new_id
-from studio.document.provenance import Record
-from studio.document.timeline import Clip, Timeline, Track
+from studio.document.layers import BoxLayer, Layer, composite, new_id
+from studio.document.provenance import Ingredient, Record
+from studio.document.timeline import Keys, Timeline, Track
+from studio.errors import BadInputError
 
-LAYER_PROPERTIES = ("name", "visible", "opacity")
+LAYER_PROPERTIES = ("name", "visible", "opacity", "boxes")
 
 
 @dataclass(eq=False)
@@ -42,6 +45,7 @@ class Document:
         self.path: Path | None = None
         self.active_id: str | None = None
         self.modified = False
+        self.notes: list[str] = []  # what the user should know about this document (set when a project opens)
         self.layers_changed = Event()
         self.layer_changed = Event()
         self.active_changed = Event()
@@ -145,8 +149,10 @@ class Document:
     def set_layer(self, layer: Layer, **changes: Any) -> None:
         """Change ``name``, ``visible`` or ``opacity`` of a layer, undoably."""
         for key in changes:
-            if key not in LAYER_PROPERTIES:
+            if key not in LAYER_PROPERTIES or (key == "boxes" and not isinstance(layer, BoxLayer)):
                 raise ValueError(f"unknown layer property {key!r}")
+        if "boxes" in changes:
+            changes["boxes"] = list(changes["boxes"])
         if "opacity" in changes:
             changes["opacity"] = float(min(1.0, max(0.0, changes["opacity"])))
         if "name" in changes:
@@ -179,47 +185,230 @@ class Document:
         self.undo_stack.push(Command(text, apply(pixels), apply(before)))
 
     # -- timeline edits (undoable) ------------------------------------------
-    def add_clip(self, clip: Clip, track: Track | None = None) -> Track:
-        """Put ``clip`` on the timeline (see :meth:`Timeline.add_clip`), undoably."""
-        state: dict[str, Track] = {}
+    def edit_timeline(self, text: str, change: Callable[[Timeline], Any]) -> Any:
+        """Apply ``change(timeline)`` as one undoable edit; returns what ``change`` returned.
+
+        The timeline is snapshot before and after (clip fields and track lists, sharing pictures), so
+        every edit — add, delete, move, trim, split, reorder, keys, boxes — undoes the same way.
+        """
+        timeline = self.timeline
+        before = timeline.snapshot()
+        try:
+            value = change(timeline)
+        except Exception:
+            timeline.restore(before)
+            raise
+        after = timeline.snapshot()
+        first = [True]
 
         def redo() -> None:
-            created = state.get("created")
-            if created is not None and created not in self.timeline.tracks:
-                self.timeline.tracks.append(created)
-            before = list(self.timeline.tracks)
-            placed = self.timeline.add_clip(clip, state.get("track", track))
-            state["track"] = placed
-            if placed not in before:
-                state["created"] = placed
+            if first[0]:  # already applied by change()
+                first[0] = False
+                timeline.changed.emit()
+                return
+            timeline.restore(after)
 
-        def undo() -> None:
-            self.timeline.remove_clip(clip)
-            created = state.get("created")
-            if created is not None and not created.clips and created in self.timeline.tracks:
-                self.timeline.tracks.remove(created)
-                self.timeline.changed.emit()
-            self.timeline.seek(self.timeline.playhead)  # stay inside what is left
+        self.undo_stack.push(Command(text, redo, lambda: timeline.restore(before)))
+        return value
 
-        self.undo_stack.push(Command(f"Add clip '{clip.name}'", redo, undo))
-        return state["track"]
+    def add_clip(self, clip: Clip, track: Track | None = None) -> Track:
+        """Put ``clip`` on the timeline (a negative ``start`` appends it to its track)."""
+        placed: Track = self.edit_timeline(f"Add clip '{clip.name}'", lambda t: t.add_clip(clip, track))
+        return placed
 
     def remove_clip(self, clip: Clip) -> None:
-        """Take ``clip`` off the timeline, undoably (undo puts it back on its track, in place)."""
-        track = next((t for t in self.timeline.tracks if clip in t.clips), None)
-        if track is None:
+        """Take ``clip`` off the timeline (undo puts it back on its track, in place)."""
+        if self.timeline.track_of(clip) is None:
             return
-        index = track.clips.index(clip)
+        self.edit_timeline(f"Delete clip '{clip.name}'", lambda t: t.remove_clip(clip))
 
-        def redo() -> None:
-            self.timeline.remove_clip(clip)
-            self.timeline.seek(self.timeline.playhead)
+    def move_clip(self, clip: Clip, start: int, track: Track | None = None) -> None:
+        """Move ``clip`` to timeline frame ``start`` (≥ 0), on ``track`` if given (same kind)."""
+        if start < 0:
+            raise BadInputError("A clip cannot start before frame 0.")
 
-        def undo() -> None:
-            track.clips.insert(index, clip)
-            self.timeline.changed.emit()
+        def change(t: Timeline) -> None:
+            current = self._track_of(clip)
+            target = t.track_for(clip, track) if track is not None else current
+            clip.start = int(start)
+            if target is not current:
+                current.clips.remove(clip)
+                target.clips.append(clip)
 
-        self.undo_stack.push(Command(f"Delete clip '{clip.name}'", redo, undo))
+        self.edit_timeline(f"Move clip '{clip.name}'", change)
+
+    def trim_clip(self, clip: Clip, in_point: int | None = None, out_point: int | None = None) -> None:
+        """Set the source frames the clip uses: ``in_point`` .. ``out_point - 1``.
+
+        Moving the in point keeps the rest of the clip where it was on the timeline. A still clip's
+        out point may go past its duration (it holds longer).
+        """
+        self._track_of(clip)
+        new_in = clip.in_point if in_point is None else int(in_point)
+        new_out = clip.out if out_point is None else int(out_point)
+        if isinstance(clip, StillClip) and new_out > clip.duration:
+            pass
+        elif new_out > clip.source_length:
+            raise BadInputError(f"'{clip.name}' has {clip.source_length} frames; it cannot end at frame {new_out}.")
+        if new_in < 0 or new_out <= new_in:
+            raise BadInputError(f"A clip needs at least one frame (in {new_in}, out {new_out}).")
+
+        def change(t: Timeline) -> None:
+            shown = clip.timeline_frame(new_in, t.fps) if new_in >= clip.in_point else None
+            if isinstance(clip, StillClip) and new_out > clip.duration:
+                clip.duration = new_out
+            if shown is None:  # in point moved earlier: the clip grows to the left
+                shift = int(round((clip.in_point - new_in) / clip._ratio(t.fps)))
+                clip.start = max(0, clip.start - shift)
+            else:
+                clip.start = shown
+            clip.in_point, clip.out_point = new_in, new_out
+
+        self.edit_timeline(f"Trim clip '{clip.name}'", change)
+
+    def split_clip(self, clip: Clip, frame: int | None = None) -> tuple[Clip, Clip]:
+        """Cut ``clip`` in two at timeline ``frame`` (default: the playhead); returns (left, right)."""
+        track = self._track_of(clip)
+        at = self.timeline.playhead if frame is None else int(frame)
+        fps = self.timeline.fps
+        if not (clip.start < at < clip.end(fps)):
+            raise BadInputError(f"Frame {at} is not inside '{clip.name}' (frames {clip.start}–{clip.end(fps) - 1}); "
+                                "move the playhead into the clip to split it.")
+        index = clip.source_index(at, fps)
+        assert index is not None
+        if index <= clip.in_point:
+            raise BadInputError(f"'{clip.name}' cannot be split at frame {at}: both halves need a frame.")
+        right = clip.duplicate()
+
+        def change(t: Timeline) -> None:
+            right.in_point, right.out_point, right.start = index, clip.out, at
+            clip.out_point = index
+            track.clips.insert(track.clips.index(clip) + 1, right)
+
+        self.edit_timeline(f"Split clip '{clip.name}'", change)
+        return clip, right
+
+    def duplicate_clip(self, clip: Clip) -> Clip:
+        """A copy of ``clip`` (sharing its source) placed right after it on the same track."""
+        track = self._track_of(clip)
+        twin = clip.duplicate()
+        twin.name = f"{clip.name} (copy)"
+
+        def change(t: Timeline) -> None:
+            twin.start = track.end(t.fps)
+            track.clips.append(twin)
+
+        self.edit_timeline(f"Duplicate clip '{clip.name}'", change)
+        return twin
+
+    def set_clip(self, clip: Clip, **changes: Any) -> None:
+        """Change a clip's editable fields (``name``, a box clip's ``boxes``, a still's ``duration``...)."""
+        self._track_of(clip)
+        allowed = set(clip.state())
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a {clip.kind} clip")
+        what = ", ".join(sorted(changes))
+        self.edit_timeline(f"Change {what} of '{clip.name}'", lambda t: clip.restore(changes))
+
+    def move_track(self, track: Track, index: int) -> None:
+        """Put ``track`` at ``index`` in the bottom-first order (higher video tracks cover lower ones)."""
+        if track not in self.timeline.tracks:
+            raise ValueError("the track is not on this timeline")
+        index = max(0, min(int(index), len(self.timeline.tracks) - 1))
+
+        def change(t: Timeline) -> None:
+            t.tracks.remove(track)
+            t.tracks.insert(index, track)
+
+        self.edit_timeline(f"Move track '{track.name}'", change)
+
+    def set_fps(self, fps: float) -> None:
+        """Set the timeline's frame rate (clips with their own rate keep their timing in seconds)."""
+        fps = float(fps)
+        if not (0 < fps <= 1000):
+            raise BadInputError(f"A frame rate must be between 0 and 1000 frames a second, not {fps:g}.")
+        if fps != self.timeline.fps:
+            self.edit_timeline(f"Set the frame rate to {fps:g}", lambda t: setattr(t, "fps", fps))
+
+    def add_track(self, kind: str, name: str | None = None) -> Track:
+        track = Track(kind=kind, name=name or kind.capitalize())  # type: ignore[arg-type]
+        self.edit_timeline(f"Add track '{track.name}'", lambda t: t.tracks.append(track))
+        return track
+
+    def set_key(self, name: str, frame: int, value: Any, interpolation: str | None = None) -> None:
+        """Key the parameter ``name`` to ``value`` from timeline ``frame`` on (prompt travel)."""
+        def change(t: Timeline) -> None:
+            keys = t.keys.setdefault(name, Keys())
+            if interpolation is not None:
+                keys.interpolation = interpolation  # type: ignore[assignment]
+            keys.set(int(frame), value)
+
+        self.edit_timeline(f"Key '{name}' at frame {frame}", change)
+
+    def remove_key(self, name: str, frame: int) -> None:
+        def change(t: Timeline) -> None:
+            keys = t.keys.get(name)
+            if keys is not None:
+                keys.remove(int(frame))
+                if not keys.points:
+                    del t.keys[name]
+
+        self.edit_timeline(f"Remove key '{name}' at frame {frame}", change)
+
+    def _track_of(self, clip: Clip) -> Track:
+        track = self.timeline.track_of(clip)
+        if track is None:
+            raise BadInputError(f"'{clip.name}' is not on the timeline.")
+        return track
+
+    def frame_to_layer(self, frame: int | None = None) -> Layer:
+        """Put the timeline's picture at ``frame`` (default: the playhead) on the canvas as a new layer."""
+        frame = self.timeline.playhead if frame is None else int(frame)
+        clip = self.timeline.video_clip_at(frame)
+        pixels = None if clip is None else clip.frame_at(frame, self.timeline.fps)
+        if clip is None or pixels is None:
+            raise BadInputError(f"There is no picture at frame {frame} to take onto the canvas.")
+        index = clip.source_index(frame, self.timeline.fps)
+        record = Record(action="timeline.frame", title=f"{clip.name}, frame {index}", c2pa_action="c2pa.placed",
+                        params={"clip": clip.name, "frame": index},
+                        ingredients=[Ingredient(title=clip.name, relationship="parentOf", record=clip.record)])
+        layer = Layer(pixels, name=f"{clip.name} · frame {index}", record=record)
+        layer.source = {"clip": clip.id, "frame": index, "timeline_frame": frame}
+        return self.add_layer(layer)
+
+    def layer_to_frame(self, layer: Layer, frame: int | None = None) -> Clip:
+        """Put a canvas layer back on the timeline at ``frame`` (default: the playhead).
+
+        A generated-frames clip there gets the picture in place of its frame; anything else (a video
+        file is never rewritten) gets a one-frame still on a video track above it.
+        """
+        frame = self.timeline.playhead if frame is None else int(frame)
+        pixels = layer.rgb()
+        clip = self.timeline.video_clip_at(frame)
+        if isinstance(clip, FramesClip):
+            index = clip.source_index(frame, self.timeline.fps)
+            assert index is not None
+            frames = list(clip.frames)
+            frames[index] = pixels
+            self.set_clip(clip, frames=frames)
+            return clip
+        still = StillClip(name=layer.name, start=frame, image=pixels, duration=1, record=layer.record)
+
+        def place(t: Timeline) -> None:
+            below = t.track_of(clip) if clip is not None else None
+            above = None
+            if below is not None:
+                upper = [tr for tr in t.tracks[t.tracks.index(below) + 1:] if tr.kind == "video"]
+                above = next((tr for tr in upper if not any(c.start < frame + 1 and c.end(t.fps) > frame
+                                                            for c in tr.clips)), None)
+            if above is None:
+                above = Track(kind="video", name=f"Video {sum(tr.kind == 'video' for tr in t.tracks) + 1}")
+                t.tracks.append(above)
+            above.clips.append(still)
+
+        self.edit_timeline(f"Put '{layer.name}' on the timeline at frame {frame}", place)
+        return still
 
     # -- results history ---------------------------------------------------
     def add_result(self, pixels: np.ndarray, record: Record, name: str) -> ResultEntry:
@@ -235,3 +424,4 @@ class Document:
 
     def redo(self) -> str | None:
         return self.undo_stack.redo()
+

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from studio.document.events import Event
@@ -23,11 +24,40 @@ class UndoStack:
     def __init__(self) -> None:
         self._done: list[Command] = []
         self._undone: list[Command] = []
+        self._collecting: list[Command] | None = None
         self.changed = Event()
+
+    @contextlib.contextmanager
+    def macro(self, text: str) -> Iterator[None]:
+        """Make every command pushed inside the block one undoable step called ``text``."""
+        if self._collecting is not None:  # nested: the outer block owns the step
+            yield
+            return
+        self._collecting = []
+        try:
+            yield
+        finally:
+            commands, self._collecting = self._collecting, None
+            if commands:
+                def redo() -> None:
+                    for command in commands:
+                        command.redo()
+
+                def undo() -> None:
+                    for command in reversed(commands):
+                        command.undo()
+
+                self._done.append(Command(text, redo, undo))
+                del self._done[:-MAX_UNDO]
+                self._undone.clear()
+                self.changed.emit()
 
     def push(self, command: Command) -> None:
         """Apply ``command`` and make it undoable."""
         command.redo()
+        if self._collecting is not None:
+            self._collecting.append(command)
+            return
         self._done.append(command)
         del self._done[:-MAX_UNDO]
         self._undone.clear()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from studio.document.provenance import Record
 
-LayerKind = Literal["image", "mask", "overlay"]
+if TYPE_CHECKING:
+    from studio.document.clips import Box
+
+LayerKind = Literal["image", "mask", "overlay", "boxes"]
+RASTER_KINDS = ("image", "mask", "overlay")
 
 
 def new_id() -> str:
@@ -32,6 +36,7 @@ class Layer:
     opacity: float = 1.0
     record: Record | None = None
     id: str = field(default_factory=new_id)
+    source: dict[str, Any] | None = None  # where it came from on the timeline ({"clip", "frame"}), if it did
 
     def __post_init__(self) -> None:
         self.pixels = normalise_pixels(self.pixels, self.kind)
@@ -55,6 +60,31 @@ class Layer:
         if self.kind == "mask":
             return np.repeat(self.pixels[..., None], 3, axis=2)
         return np.ascontiguousarray(self.pixels[..., :3])
+
+
+@dataclass(eq=False)
+class BoxLayer(Layer):
+    """Boxes drawn as vectors over the canvas (grounding results): editable, never baked into pixels.
+
+    ``pixels`` is unused (an empty array); ``canvas_size`` is the (width, height) the boxes refer to.
+    """
+
+    pixels: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 4), np.uint8))
+    name: str = "Boxes"
+    kind: LayerKind = "boxes"
+    boxes: list[Box] = field(default_factory=list)
+    canvas_size: tuple[int, int] = (0, 0)
+
+    def __post_init__(self) -> None:
+        self.kind = "boxes"
+        self.pixels = np.zeros((0, 0, 4), np.uint8)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.canvas_size
+
+    def rgba(self) -> np.ndarray:
+        return np.zeros((max(1, self.canvas_size[1]), max(1, self.canvas_size[0]), 4), np.uint8)
 
 
 def normalise_pixels(pixels: np.ndarray, kind: LayerKind) -> np.ndarray:
@@ -87,7 +117,7 @@ def composite(layers: list[Layer], size: tuple[int, int] | None = None) -> np.nd
     Masks are not part of the picture and are skipped. Layers smaller than the
     canvas are placed at the top-left corner.
     """
-    visible = [layer for layer in layers if layer.visible and layer.kind != "mask"]
+    visible = [layer for layer in layers if layer.visible and layer.kind in ("image", "overlay")]
     if size is None:
         if not visible:
             raise ValueError("nothing visible to flatten")

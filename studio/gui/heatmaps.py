@@ -1,4 +1,4 @@
-"""Heatmaps of an evidence report as overlay layers, and per-frame scores as timeline clips.
+"""Heatmaps of an evidence report as overlay layers.
 
 Every :class:`studio.report.Heatmap` (H×W floats in 0..1, any resolution)
 becomes an RGBA overlay layer the size of the picture it describes:
@@ -9,11 +9,9 @@ first is visible; the user toggles the others in the Layers panel to compare.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from studio.document import Clip, Layer, Record
+from studio.document import Layer, Record
 from studio.report import ReportSection
 
 # a few stops of matplotlib's "inferno" colour map (value, R, G, B)
@@ -52,14 +50,3 @@ def heatmap_layers(sections: list[ReportSection], size: tuple[int, int], source:
             layers.append(Layer(colour_map(values, size), name=f"{heatmap.name} (heatmap)", kind="overlay",
                                 visible=not layers, record=record))
     return layers
-
-
-def score_clips(sections: list[ReportSection], start: int = 0) -> list[Clip]:
-    """A ``score`` clip for every section that reports per-frame scores (``data["frame_scores"]``)."""
-    clips = []
-    for section in sections:
-        scores: Any = section.data.get("frame_scores")
-        if isinstance(scores, (list, tuple)) and scores:
-            name = str((section.data.get("timeline_clip") or {}).get("name") or section.title)
-            clips.append(Clip(kind="score", name=name, start=start, scores=[float(s) for s in scores]))
-    return clips

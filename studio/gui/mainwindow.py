@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.application import StudioApp
-from studio.document import Clip, Document, Ingredient, Layer, Record
+from studio.document import Clip, Document, Ingredient, Layer, Record, VideoClip
+from studio.document.apply import apply_result, result_of_report
 from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError
+from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
-from studio.gui.heatmaps import heatmap_layers, score_clips
+from studio.gui.heatmaps import heatmap_layers
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
 from studio.gui.notifications import NotificationList, Notifier
@@ -38,15 +40,14 @@ from studio.gui.qimage import from_qimage, thumbnail
 from studio.gui.reportpanel import ReportPanel
 from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.worker import JobRunner
-from studio.imageio import IMAGE_SUFFIXES, load_image, sha256_file
+from studio.imageio import load_image, sha256_file
 from studio.jobs import Job, JobState
-from studio.video import VIDEO_SUFFIXES, read_video
+from studio.video import VideoSource
 
 IMAGE_FILTER = (
     "Images and videos (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES + VIDEO_SUFFIXES) + ")"
     + f";;Studio projects (*{SUFFIX})"
 )
-VIDEO_MAX_FRAMES, VIDEO_MAX_SIDE = 600, 1280
 FIRST_ACTION = "generate"
 
 
@@ -253,17 +254,21 @@ class MainWindow(QMainWindow):
         return True
 
     def open_video(self, path: Path) -> None:
-        """Put a video on the timeline as a frame-sequence clip (after the clips already there)."""
-        video = read_video(path, max_frames=VIDEO_MAX_FRAMES, max_side=VIDEO_MAX_SIDE)
-        timeline = self.doc.timeline
-        if timeline.duration == 0:
-            timeline.fps = video.fps
-        clip = Clip(kind="frames", name=path.name, frames=video.frames, start=-1,
-                    record=Record.opened(str(path), sha256_file(path)))
-        self.doc.add_clip(clip)
-        timeline.seek(clip.start)
-        if video.truncated:
-            self.notifier.notify("warning", f"{path.name}: only the first {len(video.frames)} frames were opened.")
+        """Put a video on the timeline as a clip that refers to the file (after the clips already there).
+
+        Nothing is decoded up front: frames are decoded when shown, and the file is never copied.
+        """
+        sha = sha256_file(path)
+        source = VideoSource(path, sha)
+        clip = VideoClip(name=path.name, start=-1, source=source, record=Record.opened(str(path), sha))
+        with self.doc.undo_stack.macro(f"Open video '{path.name}'"):
+            if self.doc.timeline.duration == 0:  # the first clip sets the timeline's rate
+                self.doc.set_fps(source.fps)
+            self.doc.add_clip(clip)
+        self.doc.timeline.seek(clip.start)
+        if source.info.variable_frame_rate:
+            self.notifier.notify("info", f"{path.name} has a variable frame rate; it is shown at "
+                                         f"{source.fps:.3g} frames a second by its timestamps.")
         self.inspect_file(path, clip)
 
     def _fill_recent(self) -> None:
@@ -313,9 +318,10 @@ class MainWindow(QMainWindow):
         self.report_panel.show_report(path, sections)
         if isinstance(target, Layer) and overlays and target in self.doc.layers:
             self.add_heatmap_layers(target, sections, overlays)
-        elif isinstance(target, Clip) and any(target in t.clips for t in self.doc.timeline.tracks):
-            for clip in score_clips(sections, start=target.start):
-                self.doc.add_clip(clip)
+        elif isinstance(target, Clip) and self.doc.timeline.track_of(target) is not None:
+            media = result_of_report(sections, start=target.start)
+            if not media.empty:
+                apply_result(self.doc, media, f"Add the report of '{target.name}'")
 
     def add_heatmap_layers(self, layer: Layer, sections: list[Any], overlays: list[Layer] | None = None
                            ) -> list[Layer]:
@@ -425,11 +431,8 @@ class MainWindow(QMainWindow):
             return
         for message in job.result.messages:
             self.notifier.notify("info", message)
-        for image in job.result.images:
-            layer = Layer(image.pixels, name=image.name, kind=image.kind, record=image.record)
-            self.doc.add_layer(layer)
-            if image.record is not None:
-                self.doc.add_result(layer.pixels, image.record, image.name)
+        if not job.result.empty:
+            apply_result(self.doc, job.result, job.action.title)
 
     def _plugin_fault(self, plugin: str, message: str) -> None:
         self.notifier.notify("error", f"Plugin '{plugin}': {message}")

@@ -6,13 +6,13 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.document import Document
+from studio.document import Document, ScoreClip
 
 TRACK_HEIGHT = 28
 HEADER_WIDTH = 90
 RULER_HEIGHT = 18
-CLIP_COLOURS = {"still": QColor(80, 120, 200), "frames": QColor(70, 150, 110),
-                "overlay": QColor(200, 160, 40), "score": QColor(170, 80, 160)}
+CLIP_COLOURS = {"still": QColor(80, 120, 200), "frames": QColor(70, 150, 110), "video": QColor(60, 130, 150),
+                "boxes": QColor(200, 160, 40), "score": QColor(170, 80, 160)}
 
 
 class TrackArea(QWidget):
@@ -53,13 +53,18 @@ class TrackArea(QWidget):
             p.setPen(QColor(200, 200, 200))
             p.drawText(4, top + 18, track.name)
             for clip in track.clips:
-                rect = QRectF(self.x_of(clip.start), top + 3, self.x_of(clip.end) - self.x_of(clip.start),
+                end = clip.end(timeline.fps)
+                rect = QRectF(self.x_of(clip.start), top + 3, self.x_of(end) - self.x_of(clip.start),
                               TRACK_HEIGHT - 6)
                 p.fillRect(rect, CLIP_COLOURS.get(clip.kind, QColor(120, 120, 120)))
-                if clip.kind == "score" and clip.scores:
+                if isinstance(clip, ScoreClip) and clip.scores:
                     p.setPen(QPen(QColor(255, 255, 255), 1))
-                    points = [QPointF(self.x_of(clip.start + i + 0.5), rect.bottom() - s * rect.height())
-                              for i, s in enumerate(min(1.0, max(0.0, v)) for v in clip.scores)]
+                    points = []
+                    for f in range(clip.start, end):
+                        value = clip.score_at(f, timeline.fps)
+                        if value is not None:
+                            points.append(QPointF(self.x_of(f + 0.5),
+                                                  rect.bottom() - min(1.0, max(0.0, value)) * rect.height()))
                     p.drawPolyline(QPolygonF(points))
                 p.setPen(QColor(255, 255, 255))
                 p.drawText(rect.adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, clip.name)

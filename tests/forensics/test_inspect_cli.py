@@ -77,23 +77,25 @@ def test_video_report_has_a_per_frame_score(capsys):
     report = json.loads(out)
     assert report["kind"] == "video"
     frames = next(s for s in report["sections"] if s["title"] == "Video frames (upsampling traces)")
-    assert len(frames["data"]["frame_scores"]) == 60 and frames["data"]["fps"] == 30
-    assert all(0.0 <= v <= 1.0 for v in frames["data"]["frame_scores"])
+    assert len(frames["scores"][0]["values"]) == 60 and frames["data"]["fps"] == 30
+    assert all(0.0 <= v <= 1.0 for v in frames["scores"][0]["values"])
     assert frames["data"]["keyframes"][0]["frame"] == 0
     meta = next(s for s in report["sections"] if s["title"] == "Video metadata")
     assert meta["data"]["tags"]["encoder"] == "AVC Coding"
 
 
 def test_video_analysis_gives_a_timeline_score_clip():
-    from studio.document.timeline import Timeline
-    from studio_plugins.forensics.video import analyse_video, score_clip
+    from studio.document import Document
+    from studio.document.apply import apply_result
+    from studio.results import ActionResult
+    from studio_plugins.forensics.video import analyse_video, score_track
 
     analysis = analyse_video(MEDIA / "legacy.mp4", max_scored=10)
-    clip = score_clip(analysis)
-    assert clip.kind == "score" and clip.length == 60 and len(analysis.scored_frames) >= 10
-    timeline = Timeline(fps=analysis.fps)
-    track = timeline.add_clip(clip)
-    assert track.kind == "score" and timeline.duration == 60
+    doc = Document()
+    doc.timeline.fps = 30
+    clip = apply_result(doc, ActionResult(scores=[score_track(analysis)])).clips[0]
+    assert clip.kind == "score" and clip.length(30) == 60 and len(analysis.scored_frames) >= 10
+    assert doc.timeline.scores_at(0) and doc.timeline.tracks[0].kind == "score" and doc.timeline.duration == 60
 
 
 def bad_files(tmp_path, ela_splice):

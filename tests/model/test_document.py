@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from studio.document import Box, Clip, Document, Layer, Record
+from studio.document import Box, BoxClip, Document, FramesClip, Layer, Record, ScoreClip, StillClip
 from studio.document.layers import composite
 
 
@@ -83,10 +83,10 @@ def test_timeline_frames_playhead_boxes_scores():
     t = doc.timeline
     t.fps = 12
     frames = [solid((i * 10, 0, 0)) for i in range(10)]
-    t.add_clip(Clip(kind="still", name="title", frames=[solid((0, 0, 255))], duration=5))
-    t.add_clip(Clip(kind="frames", name="clip", frames=frames, start=-1))
-    t.add_clip(Clip(kind="overlay", boxes=[[Box(1, 1, 4, 4, "circle")]] * 15))
-    t.add_clip(Clip(kind="score", scores=[0.1] * 15))
+    t.add_clip(StillClip(name="title", image=solid((0, 0, 255)), duration=5))
+    t.add_clip(FramesClip(name="clip", frames=frames, start=-1))
+    t.add_clip(BoxClip(boxes=[Box(1, 1, 4, 4, "circle", frame=f) for f in range(15)], frame_count=15))
+    t.add_clip(ScoreClip(scores=[0.1] * 15))
     assert [tr.kind for tr in t.tracks] == ["video", "overlay", "score"]
     assert t.duration == 15
     assert tuple(t.frame_at(2)[0, 0]) == (0, 0, 255)
@@ -97,7 +97,7 @@ def test_timeline_frames_playhead_boxes_scores():
     assert t.playhead == 14 and seen == [14]
     assert t.boxes_at()[0].label == "circle"
     with pytest.raises(ValueError):
-        t.add_clip(Clip(kind="score", scores=[1.0]), track=t.tracks[0])
+        t.add_clip(ScoreClip(scores=[1.0]), track=t.tracks[0])
 
 
 def test_record_round_trip():
@@ -126,9 +126,9 @@ def test_model_packages_never_import_qt():
 def test_timeline_clips_are_added_and_deleted_with_undo_redo():
     doc = Document()
     frames = [np.full((8, 8, 3), i, np.uint8) for i in range(10)]
-    video = Clip(kind="frames", name="video", frames=frames)
+    video = FramesClip(name="video", frames=frames)
     track = doc.add_clip(video)
-    score = Clip(kind="score", name="score", scores=[0.5] * 10)
+    score = ScoreClip(name="score", scores=[0.5] * 10)
     doc.add_clip(score)
     assert doc.timeline.duration == 10 and len(doc.timeline.tracks) == 2
     doc.timeline.seek(9)
@@ -139,7 +139,7 @@ def test_timeline_clips_are_added_and_deleted_with_undo_redo():
     assert doc.timeline.frame_at(0) is None
     doc.redo()
     assert doc.timeline.tracks == [track] and doc.timeline.frame_at(3)[0, 0, 0] == 3
-    second = Clip(kind="frames", name="second", frames=frames[:4], start=-1)
+    second = FramesClip(name="second", frames=frames[:4], start=-1)
     doc.add_clip(second)  # start -1: after the last clip of the track
     assert second.start == 10 and doc.timeline.duration == 14
     doc.remove_clip(video)

@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from studio.document import Box, Clip, Document, Layer, Record
+from studio.document import Box, BoxClip, Document, FramesClip, Layer, Record
 from studio.document.project import load_project, save_project
 from studio.errors import ProjectError
 
@@ -25,8 +25,8 @@ def make_doc():
     doc.add_layer(Layer(np.eye(20, 30, dtype=np.uint8) * 255, name="mask", kind="mask", opacity=0.5))
     doc.add_result(img, rec, "noise result")
     doc.timeline.fps = 8
-    doc.timeline.add_clip(Clip(kind="frames", frames=[img, 255 - img], name="two"))
-    doc.timeline.add_clip(Clip(kind="overlay", boxes=[[Box(1, 2, 3, 4, "a")], []]))
+    doc.timeline.add_clip(FramesClip(frames=[img, 255 - img], name="two"))
+    doc.timeline.add_clip(BoxClip(boxes=[Box(1, 2, 3, 4, "a", frame=0, track_id=7)], frame_count=2))
     doc.timeline.seek(1)
     return doc
 
