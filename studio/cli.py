@@ -188,7 +188,7 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
     if job.state == JobState.CANCELLED:
         raise CliError("Cancelled.")
     assert job.result is not None
-    outputs = write_outputs(app, action, job.result, args, first_input)
+    outputs = write_outputs(app, action, job.result, args, first_input, values)
     if args.json:
         print(json.dumps({"action": action.id, "outputs": outputs, "messages": job.result.messages,
                           "data": job.result.data}, indent=2, default=str))

@@ -101,8 +101,12 @@ def load_boxes(path: Path) -> OutputBoxes:
 
 
 def write_outputs(app: Any, action: Action, result: ActionResult, args: argparse.Namespace,
-                  first_input: Path | None) -> list[dict[str, Any]]:
-    """Apply ``result`` to a scratch document and write what it added; one entry per written file."""
+                  first_input: Path | None, inputs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Apply ``result`` to a scratch document and write what it added; one entry per written file.
+
+    ``inputs`` are the action's parameter values: boxes are drawn (``--overlay``) on its first picture.
+    """
+    picture = next((v.rgb() for v in (inputs or {}).values() if isinstance(v, Layer) and v.kind == "image"), None)
     doc = Document()
     applied = apply_result(doc, result, action.title)
     out = Path(args.out) if args.out else None
@@ -111,8 +115,8 @@ def write_outputs(app: Any, action: Action, result: ActionResult, args: argparse
     written: list[dict[str, Any]] = []
     for n, item in enumerate(items):
         if isinstance(item, (BoxLayer, BoxClip)):
-            written.append(_write_boxes(item, out, action, first_input, n, len(items), getattr(args, "overlay", False),
-                                        result))
+            written.append(_write_boxes(item, out, action, first_input, n, len(items),
+                                        picture if getattr(args, "overlay", False) else None, result))
         elif isinstance(item, ScoreClip):
             written.append(_write_scores(item, out, action, first_input, n, len(items)))
         elif isinstance(item, FramesClip):
@@ -155,7 +159,7 @@ def _write_clip(app: Any, clip: FramesClip, out: Path | None, action: Action, fi
 
 
 def _write_boxes(item: BoxLayer | BoxClip, out: Path | None, action: Action, first_input: Path | None, n: int,
-                 total: int, overlay: bool, result: ActionResult) -> dict[str, Any]:
+                 total: int, picture: np.ndarray | None, result: ActionResult) -> dict[str, Any]:
     dest = out.with_suffix(".json") if out is not None else _default_out(action, first_input, ".json")
     dest = _numbered(dest, n, total)
     size = item.canvas_size if isinstance(item, BoxLayer) else next(
@@ -168,18 +172,16 @@ def _write_boxes(item: BoxLayer | BoxClip, out: Path | None, action: Action, fir
     atomic_write_bytes(dest, json.dumps(data, indent=2).encode())
     entry: dict[str, Any] = {"path": str(dest), "format": "JSON", "kind": "boxes", "boxes": len(item.boxes),
                              "notices": []}
-    if overlay and isinstance(item, BoxLayer) and first_input is not None:
-        entry["overlay"] = str(write_overlay(first_input, item, dest.with_suffix(".png")))
+    if picture is not None and isinstance(item, BoxLayer):
+        entry["overlay"] = str(write_overlay(picture, item, dest.with_name(f"{dest.stem}-overlay.png")))
     return entry
 
 
-def write_overlay(picture: Path, layer: BoxLayer, dest: Path) -> Path:
-    """The picture with its boxes drawn on it (a look at the result; never signed as the original)."""
+def write_overlay(picture: np.ndarray, layer: BoxLayer, dest: Path) -> Path:
+    """The picture with its boxes drawn on it: a look at the result, written as a plain PNG."""
     import cv2
 
-    from studio.imageio import load_image
-
-    pixels = np.ascontiguousarray(load_image(picture).pixels[..., :3])
+    pixels = np.ascontiguousarray(picture[..., :3]).copy()
     for box in layer.boxes:
         p0, p1 = (int(round(box.x0)), int(round(box.y0))), (int(round(box.x1)), int(round(box.y1)))
         cv2.rectangle(pixels, p0, p1, (255, 220, 0), 2)

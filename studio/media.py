@@ -135,10 +135,10 @@ def seconds_to_range(start: float | None, end: float | None, fps: float, frames:
         raise BadInputError("The start and end must be numbers of seconds.")
     if s < 0:
         raise BadInputError(f"The start ({s:g} s) cannot be negative.")
-    if e <= s:
-        raise BadInputError(f"The end ({e:g} s) must come after the start ({s:g} s): the range holds no frames.")
     if s >= duration:
         raise BadInputError(f"The start ({s:g} s) is after the end of the video ({duration:.2f} s).")
+    if e <= s:
+        raise BadInputError(f"The end ({e:g} s) must come after the start ({s:g} s): the range holds no frames.")
     first = int(round(s * fps))
     stop = min(frames, max(first + 1, int(round(min(e, duration) * fps))))
     return first, stop

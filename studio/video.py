@@ -137,6 +137,7 @@ class VideoSource:
         self._decoder: Iterator[Any] | None = None
         self._position = -1.0  # time (s) of the last picture the open decoder returned
         self._pending: Any = None  # a decoded picture past the one asked for, kept for the next call
+        self._current: Any = None  # the last picture the decoder passed (still on screen until the next)
         self.missing = False
 
     @property
@@ -158,6 +159,7 @@ class VideoSource:
             self._container = None
             self._decoder = None
             self._pending = None
+            self._current = None
             self._position = -1.0
 
     def clear_cache(self) -> None:
@@ -213,17 +215,18 @@ class VideoSource:
                     raise BadInputError(f"The video {self.path} is missing (moved or deleted).",
                                         "Put it back, or remove its clips from the timeline.")
                 self._container = _open(self.path)
+                self._container.streams.video[0].thread_type = "AUTO"
                 self._decoder = None
             ahead = target - self._position
             if self._decoder is None or ahead < -1e-6 or ahead > FORWARD_DECODE_SECONDS:
                 stream = self._container.streams.video[0]
-                stream.thread_type = "AUTO"
                 offset = int(max(0.0, target) / float(stream.time_base))
                 self._container.seek(offset, stream=stream, backward=True, any_frame=False)
                 self._decoder = self._container.decode(stream)
                 self._pending = None
+                self._current = None
                 self._position = -1.0
-            best = None
+            best = self._current  # in a gap of a variable-rate file the last picture holds
             while True:
                 if self._pending is not None:
                     frame, self._pending = self._pending, None
@@ -235,7 +238,7 @@ class VideoSource:
                 if t > target + half:
                     self._pending = frame
                     break
-                best = frame
+                best = self._current = frame
                 self._position = t
                 if t >= target - half:
                     break

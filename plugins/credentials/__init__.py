@@ -15,6 +15,7 @@ from typing import Any
 from studio.actions import Command
 from studio.errors import StudioError
 from studio.export import ExportJob, ExportStep
+from studio.formats import SIGNABLE_MIME
 from studio.hookspecs import hookimpl
 from studio.report import ReportSection
 
@@ -28,7 +29,7 @@ def sign_export(job: ExportJob) -> None:
     """The export step: sign ``job.file`` in place with a manifest built from ``job.record``."""
     from . import identity, trust
     from .manifest import build_plan
-    from .signing import SIGNABLE, check_credentials_readable, check_whole, format_of, sign_in_place
+    from .signing import check_credentials_readable, check_whole, format_of, sign_in_place
 
     assert job.file is not None
     if job.source is not None:  # an existing file: refuse a damaged or misnamed one clearly
@@ -48,7 +49,7 @@ def sign_export(job: ExportJob) -> None:
             anchors = trust.collect(settings)
         except StudioError as exc:
             job.notices.append(f"Ingredients were checked without trust anchors: {exc}")
-    sign_in_place(job.file, SIGNABLE[job.format], plan, signer, tsa_url, job.dest.name, anchors)
+    sign_in_place(job.file, SIGNABLE_MIME[job.format], plan, signer, tsa_url, job.dest.name, anchors)
     job.notices.extend(plan.notes)
     common_name = signer.describe()["signer"]["common_name"]
     job.performed.append({"step": "Content Credentials", "signed_by": common_name, "timestamped": bool(tsa_url)})
@@ -62,7 +63,7 @@ def studio_startup(app: Any) -> None:
 @hookimpl
 def studio_export_steps() -> list[ExportStep]:
     return [ExportStep(name="Content Credentials", run=sign_export, stage="file", final=True, option="sign",
-                       default=True, off_notice=OFF_NOTICE, formats=("PNG", "JPEG", "WEBP", "TIFF", "MP4"))]
+                       default=True, off_notice=OFF_NOTICE, formats=tuple(SIGNABLE_MIME))]
 
 
 @hookimpl

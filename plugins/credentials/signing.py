@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import BadInputError, StudioError
+from studio.formats import BY_SUFFIX, SIGNABLE_MIME
 
 from . import trust
 from .identity import REINIT_HINT, IdentityError, SigningIdentity
 from .manifest import ManifestPlan
 
-SIGNABLE = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff", "MP4": "video/mp4"}
-FORMAT_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".tif": "TIFF",
-                    ".tiff": "TIFF", ".mp4": "MP4", ".m4v": "MP4"}
+SIGNABLE = {name: mime for name, mime in SIGNABLE_MIME.items() if name != "PNGSEQ"}
+FORMAT_BY_SUFFIX = {suffix: fmt.name for suffix, fmt in BY_SUFFIX.items() if fmt.name in SIGNABLE}
 TSA_HINT = "Signing works offline without one: turn it off with 'studio credentials tsa --off'."
 
 
@@ -189,6 +189,8 @@ def sniff(head: bytes) -> str | None:
         return "GIF"
     if head[:2] == b"BM":
         return "BMP"
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: WebM and Matroska
+        return "WEBM"
     return None
 
 
