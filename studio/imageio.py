@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 
 from studio.errors import BadInputError
+from studio.formats import IMAGE_SUFFIXES
+
+__all__ = ["IMAGE_SUFFIXES", "LoadedImage", "check_file", "check_pixel_count", "load_image", "load_mask", "sha256_file"]
 
 MAX_PIXELS = 16384 * 16384  # larger headers are refused before decoding (decompression bombs)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 
 
 @dataclass

@@ -82,7 +82,8 @@ def probe(path: str | Path) -> VideoInfo:
         try:
             av.codec.Codec(codec, "r")
         except (av.error.FFmpegError, ValueError):
-            raise BadInputError(f"{path.name} uses the video codec '{codec or '?'}', which this program cannot decode.",
+            which = f"the video codec '{codec}'" if codec else "a video codec"
+            raise BadInputError(f"{path.name} uses {which} that this program cannot decode.",
                                 "Convert it to H.264 (MP4) or VP9 (WebM).") from None
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if width <= 0 or height <= 0:

@@ -62,6 +62,6 @@ def test_video_score_track_on_the_timeline(make_window, qtbot):
     qtbot.waitUntil(lambda: any(t.kind == "score" for t in timeline.tracks), timeout=60000)
     track = next(t for t in timeline.tracks if t.kind == "score")
     clip = track.clips[0]
-    assert clip.kind == "score" and clip.length == 60 and clip.start == 0
+    assert clip.kind == "score" and clip.length(timeline.fps) == 60 and clip.start == 0 and clip.fps == 30
     assert all(0.0 <= s <= 1.0 for s in clip.scores) and timeline.duration == 60
     assert "Video frames (upsampling traces)" in window.report_panel.toPlainText()

@@ -11,7 +11,7 @@ from helpers import MEDIA, ROOT
 from PySide6.QtCore import Qt, QTimer
 
 from studio.application import StudioApp
-from studio.document import Box, Clip, Layer
+from studio.document import Box, BoxClip, FramesClip, Layer, ScoreClip
 from studio.jobs import JobState
 
 SCREENSHOTS = ROOT / "out" / "screenshots"
@@ -24,9 +24,9 @@ def wait_for(qtbot, predicate, timeout=10000):
 def test_screenshot_with_a_document_open(make_window, qtbot):
     window = make_window()
     assert window.open_file(MEDIA / "earth_apollo17.jpg")
-    window.doc.timeline.add_clip(Clip(kind="frames", name="earth",
+    window.doc.timeline.add_clip(FramesClip(name="earth",
                                       frames=[window.doc.layers[0].rgb()] * 24))
-    window.doc.timeline.add_clip(Clip(kind="score", name="score", scores=list(np.linspace(0, 1, 24))))
+    window.doc.timeline.add_clip(ScoreClip(name="score", scores=list(np.linspace(0, 1, 24))))
     window.run_action(window.app.action("adjust.blur"), {"image": window.doc.layers[0], "radius": 8.0})
     wait_for(qtbot, lambda: len(window.doc.layers) == 2)
     wait_for(qtbot, lambda: "earth_apollo17.jpg" in window.report_panel.toPlainText())
@@ -185,8 +185,8 @@ def test_timeline_scrub_and_play_show_frames_on_the_canvas(make_window, qtbot):
     window = make_window()
     frames = [np.full((16, 16, 3), (i * 20, 0, 0), np.uint8) for i in range(10)]
     window.doc.timeline.fps = 50
-    window.doc.timeline.add_clip(Clip(kind="frames", frames=frames))
-    window.doc.timeline.add_clip(Clip(kind="overlay", boxes=[[Box(2, 2, 8, 8, "thing")]] * 10))
+    window.doc.timeline.add_clip(FramesClip(frames=frames))
+    window.doc.timeline.add_clip(BoxClip(boxes=[Box(2, 2, 8, 8, "thing", frame=f) for f in range(10)], frame_count=10))
     area = window.timeline.area
     qtbot.mouseClick(area, Qt.MouseButton.LeftButton, pos=area.rect().center())
     assert 3 <= window.doc.timeline.playhead <= 6

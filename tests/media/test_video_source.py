@@ -125,3 +125,12 @@ def test_an_8k_video_is_refused_with_advice(tmp_path):
     path = write_test_video(tmp_path / "8k.mp4", frames=1, size=(7680, 4320))
     with pytest.raises(BadInputError, match="up to 4096"):
         probe(path)
+
+
+def test_an_unknown_codec_is_named_with_advice(tmp_path):
+    good = write_test_video(tmp_path / "good.avi", frames=3, codec="mpeg4", container="avi")
+    bad = tmp_path / "odd.avi"
+    bad.write_bytes(good.read_bytes().replace(b"FMP4", b"ZQZQ"))  # a codec tag nobody decodes
+    with pytest.raises(BadInputError, match="cannot decode") as info:
+        probe(bad)
+    assert "H.264" in info.value.hint
