@@ -77,8 +77,8 @@ def main() -> int:
     os.environ.setdefault("STUDIO_CACHE_DIR", str(work / "cache"))
 
     from studio.application import StudioApp
-    from studio.media import ClipInput
     from studio.document import Record
+    from studio.media import ClipInput
 
     app = StudioApp()
     read = pan_frames(size, count)  # type: ignore[arg-type]
