@@ -14,8 +14,8 @@ import numpy as np
 
 from studio.document.events import Event
 from studio.document.history import Command, UndoStack
-from studio.document.layers import Layer, composite, new_id
-from studio.document.provenance import Record
+from studio.document.layers import Layer, composite, export_layers, new_id
+from studio.document.provenance import Ingredient, Record
 from studio.document.timeline import Clip, Timeline, Track
 
 LAYER_PROPERTIES = ("name", "visible", "opacity")
@@ -86,8 +86,42 @@ class Document:
         self.active_changed.emit(layer)
 
     def flatten(self) -> np.ndarray:
-        """The visible picture as RGBA uint8."""
+        """The visible picture as RGBA uint8, as the canvas shows it (analysis overlays included)."""
         return composite(self.layers, self.size)
+
+    # -- export: what leaves the program (analysis overlays never do) ------------
+    def export_layers(self) -> list[Layer]:
+        """The layers an export is made of: visible pictures, without masks or analysis overlays."""
+        return export_layers(self.layers)
+
+    @property
+    def export_size(self) -> tuple[int, int] | None:
+        """The size of an export: the largest layer's that is not an analysis overlay, or None."""
+        content = [layer for layer in self.layers if not layer.is_analysis]
+        if not content:
+            return None
+        return (max(l.size[0] for l in content), max(l.size[1] for l in content))
+
+    def flatten_for_export(self) -> np.ndarray:
+        """The picture an export writes, as RGBA uint8: :meth:`export_layers` composited.
+
+        Raises ValueError when the document holds no picture (only analysis overlays, or nothing).
+        """
+        size = self.export_size
+        if size is None:
+            raise ValueError("nothing to export: the document holds no picture")
+        return composite(self.export_layers(), size)
+
+    def export_record(self) -> Record:
+        """The record of :meth:`flatten_for_export`: one layer's own, or a composition of the layers."""
+        layers = self.export_layers()
+        if len(layers) == 1 and layers[0].record is not None:
+            return layers[0].record
+        return Record(
+            action="compose", title="Composition", c2pa_action="c2pa.edited",
+            ingredients=[Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
+                         for layer in layers],
+        )
 
     # -- edits (undoable) ------------------------------------------------
     def add_layer(self, layer: Layer, index: int | None = None) -> Layer:

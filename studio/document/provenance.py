@@ -16,6 +16,7 @@ from studio import APP_NAME, __version__
 Relationship = Literal["parentOf", "componentOf", "inputTo"]
 TRAINED_ALGORITHMIC_MEDIA = "trainedAlgorithmicMedia"
 DIGITAL_SOURCE_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+ANALYSIS_ACTION_PREFIX = "inspect."  # the records of analysis results (a forensic heatmap) are in this namespace
 
 
 def now_iso() -> str:
@@ -81,6 +82,24 @@ class Record:
     @property
     def is_generated(self) -> bool:
         return self.digital_source == TRAINED_ALGORITHMIC_MEDIA
+
+    @property
+    def is_analysis(self) -> bool:
+        """Whether this is the record of an analysis (a forensic heatmap) or of something made from one.
+
+        Analysis results describe a file; they are not content, and never reach an export or its
+        manifest. A record says so with ``extra["analysis"]`` or an action in the ``inspect.`` namespace;
+        an edit of an analysis result (its parent) is one too.
+        """
+        record: Record | None = self
+        for _ in range(64):
+            if record is None:
+                return False
+            if record.extra.get("analysis") is True or record.action.startswith(ANALYSIS_ACTION_PREFIX):
+                return True
+            parent = next((i for i in record.ingredients if i.relationship == "parentOf"), None)
+            record = parent.record if parent is not None else None
+        return False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.application import StudioApp
-from studio.document import Clip, Document, Ingredient, Layer, Record
+from studio.document import Clip, Document, Layer, Record
 from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError
@@ -369,19 +369,13 @@ class MainWindow(QMainWindow):
 
     # -- export -------------------------------------------------------------
     def export_record(self) -> Record:
-        """The record of the flattened canvas: one layer's own, or a composition of them."""
-        visible = [layer for layer in self.doc.layers if layer.visible and layer.kind != "mask"]
-        if len(visible) == 1 and visible[0].record is not None:
-            return visible[0].record
-        return Record(
-            action="compose", title="Composition", c2pa_action="c2pa.edited",
-            ingredients=[Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
-                         for layer in visible],
-        )
+        """The record of the exported picture (see :meth:`Document.export_record`)."""
+        return self.doc.export_record()
 
     def export_dialog(self) -> None:
-        if not self.doc.layers:
-            self.notifier.notify("warning", "Nothing to export: the canvas is empty.")
+        if self.doc.export_size is None:
+            self.notifier.notify("warning", "Nothing to export: the canvas holds no picture "
+                                 "(analysis overlays are never exported).")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export", "export.png",
                                               "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff)")
@@ -389,8 +383,8 @@ class MainWindow(QMainWindow):
             self.export_to(Path(path))
 
     def export_to(self, path: Path, options: dict[str, Any] | None = None) -> threading.Thread:
-        """Export the visible canvas off the GUI thread; the outcome is notified."""
-        pixels = self.doc.flatten()
+        """Export the visible canvas, without analysis overlays, off the GUI thread; the outcome is notified."""
+        pixels = self.doc.flatten_for_export()
         record = self.export_record()
         options = {**self.app.settings.export, **(options or {})}
 

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from studio.document import Box, Clip, Document, Layer, Record
+from studio.document import Box, Clip, Document, Ingredient, Layer, Record
 from studio.document.layers import composite
 
 
@@ -148,3 +148,42 @@ def test_timeline_clips_are_added_and_deleted_with_undo_redo():
     doc.undo()
     assert track.clips == [video, second] and doc.timeline.frame_at(3)[0, 0, 0] == 3
     assert doc.modified
+
+
+def test_analysis_overlays_are_shown_but_never_exported():
+    """A forensic heatmap (its record says it is analysis) is on the canvas, never in the export or its record."""
+    doc = Document()
+    picture = doc.add_layer(Layer(solid((10, 20, 30)), name="photo.png", record=Record.opened("/tmp/photo.png")))
+    heat = Record(action="inspect.heatmap", title="Error level", extra={"analysis": True})
+    overlay = doc.add_layer(Layer(np.full((6, 8, 4), 200, np.uint8), name="Error level (heatmap)", kind="overlay",
+                                  record=heat))
+    assert overlay.is_analysis and not picture.is_analysis
+    assert not np.array_equal(doc.flatten(), doc.flatten_for_export())  # the canvas shows it
+    assert np.array_equal(doc.flatten_for_export(), composite([picture]))
+    assert doc.export_layers() == [picture]
+    assert doc.export_record() is picture.record  # one picture: its own record, no composition
+    # an edit of a heatmap is analysis too; so is a record saved before the flag (the inspect. namespace)
+    edited = Record(action="adjust.blur", ingredients=[Ingredient(title="h", relationship="parentOf", record=heat)])
+    assert edited.is_analysis and Record(action="inspect.heatmap").is_analysis
+    doc.add_layer(Layer(solid((0, 0, 0)), name="blurred heatmap", record=edited))
+    other = doc.add_layer(Layer(solid((90, 0, 0), (4, 3)), name="sticker"))
+    record = doc.export_record()
+    assert [i.title for i in record.ingredients] == ["photo.png", "sticker"]
+    assert doc.export_size == (8, 6)
+    doc.remove_layer(picture)
+    doc.remove_layer(other)
+    assert doc.export_size is None and doc.export_layers() == []
+    with pytest.raises(ValueError):
+        doc.flatten_for_export()
+
+
+def test_analysis_flag_survives_a_project_round_trip(tmp_path):
+    from studio.document.project import load_project, save_project
+
+    doc = Document()
+    doc.add_layer(Layer(solid((10, 20, 30)), name="photo.png"))
+    doc.add_layer(Layer(np.full((6, 8, 4), 200, np.uint8), kind="overlay", name="heat",
+                        record=Record(action="inspect.heatmap", extra={"analysis": True})))
+    back = load_project(save_project(doc, tmp_path / "p.studio"))
+    assert [layer.is_analysis for layer in back.layers] == [False, True]
+    assert [layer.name for layer in back.export_layers()] == ["photo.png"]
