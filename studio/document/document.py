@@ -15,7 +15,7 @@ import numpy as np
 from studio.document.events import Event
 from studio.document.history import Command, UndoStack
 from studio.document.layers import Layer, composite, export_layers, new_id
-from studio.document.provenance import Ingredient, Record
+from studio.document.provenance import Ingredient, Record, source_from_ingredients
 from studio.document.timeline import Clip, Timeline, Track
 
 LAYER_PROPERTIES = ("name", "visible", "opacity")
@@ -117,11 +117,11 @@ class Document:
         layers = self.export_layers()
         if len(layers) == 1 and layers[0].record is not None:
             return layers[0].record
-        return Record(
-            action="compose", title="Composition", c2pa_action="c2pa.edited",
-            ingredients=[Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
-                         for layer in layers],
-        )
+        ingredients = [Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
+                       for layer in layers]
+        # a composition with any generated layer says so (compositeWithTrainedAlgorithmicMedia)
+        return Record(action="compose", title="Composition", c2pa_action="c2pa.edited",
+                      digital_source=source_from_ingredients(ingredients), ingredients=ingredients)
 
     # -- edits (undoable) ------------------------------------------------
     def add_layer(self, layer: Layer, index: int | None = None) -> Layer:

@@ -187,3 +187,46 @@ def test_analysis_flag_survives_a_project_round_trip(tmp_path):
     back = load_project(save_project(doc, tmp_path / "p.studio"))
     assert [layer.is_analysis for layer in back.layers] == [False, True]
     assert [layer.name for layer in back.export_layers()] == ["photo.png"]
+
+
+def test_generated_media_is_declared_through_edits_and_compositions():
+    """An edit or composite of generated pixels declares compositeWithTrainedAlgorithmicMedia; guides do not."""
+    from studio.actions import Action, ActionResult, OutputImage, Param
+    from studio.document.provenance import source_from_ingredients
+    from studio.jobs import attach_records
+
+    generated = Record(action="generate", c2pa_action="c2pa.created", digital_source="trainedAlgorithmicMedia")
+    photo = Record.opened("/tmp/photo.jpg")
+    resized = Record(action="adjust.resize", c2pa_action="c2pa.resized",
+                     ingredients=[Ingredient(title="g", relationship="parentOf", record=generated)])
+    assert generated.uses_ai and resized.uses_ai and not photo.uses_ai
+    deep = Record(action="crop", ingredients=[Ingredient(title="r", relationship="parentOf", record=resized)])
+    assert deep.uses_ai  # at any depth
+    assert source_from_ingredients([Ingredient("p", "componentOf", record=photo),
+                                    Ingredient("r", "componentOf", record=resized)]) == \
+        "compositeWithTrainedAlgorithmicMedia"
+    assert source_from_ingredients([Ingredient("p", "componentOf", record=photo)]) is None
+    # an input that only guided an action (a generated mask) puts no generated pixels into the result
+    assert source_from_ingredients([Ingredient("p", "parentOf", record=photo),
+                                    Ingredient("m", "inputTo", record=generated)]) is None
+
+    # every job's output gets it, also when the plugin made its own record (even a wrong one)
+    action = Action(id="t.edit", title="Edit", run=lambda ctx, params: iter(()),  # type: ignore[arg-type]
+                    params=(Param("image", "image", required=True),))
+    layer = Layer(solid(0), record=generated)
+    result = ActionResult([OutputImage(layer.pixels), OutputImage(layer.pixels, record=Record(
+        action="x", digital_source="humanEdits"))])
+    attach_records(action, {"image": layer}, result)
+    assert [i.record.digital_source for i in result.images] == ["compositeWithTrainedAlgorithmicMedia"] * 2
+    plain = ActionResult([OutputImage(layer.pixels)])
+    attach_records(action, {"image": Layer(solid(0), record=photo)}, plain)
+    assert plain.images[0].record.digital_source is None
+    # the document's composition record
+    doc = Document()
+    doc.add_layer(Layer(solid(0), name="photo", record=photo))
+    assert doc.export_record() is photo
+    doc.add_layer(Layer(solid(0), name="big", record=resized))
+    assert doc.export_record().digital_source == "compositeWithTrainedAlgorithmicMedia"
+    doc.set_layer(doc.layers[1], visible=False)
+    doc.add_layer(Layer(solid(0), name="photo 2", record=Record.opened("/tmp/other.jpg")))
+    assert doc.export_record().digital_source is None
