@@ -38,7 +38,7 @@ from studio.gui.qimage import from_qimage, thumbnail
 from studio.gui.reportpanel import ReportPanel
 from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.worker import JobRunner
-from studio.imageio import IMAGE_SUFFIXES, load_image, sha256_file
+from studio.imageio import IMAGE_SUFFIXES, check_file, load_image, sha256_file
 from studio.jobs import Job, JobState
 from studio.video import VIDEO_SUFFIXES, read_video
 
@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
 
     def set_document(self, doc: Document) -> None:
         self._bind_document(doc)
+        self.report_panel.clear()  # the Verify view spoke of a file of the previous document
 
     def _layers_changed(self) -> None:
         for panel in self.action_panels.values():
@@ -238,7 +239,8 @@ class MainWindow(QMainWindow):
                     return False
                 self.set_document(load_project(path))
             elif path.suffix.lower() in VIDEO_SUFFIXES:
-                self.open_video(path)
+                if not self.open_video(path):
+                    return False
             else:
                 loaded = load_image(path)
                 layer = Layer(loaded.pixels, name=path.name, record=Record.opened(str(path), loaded.sha256))
@@ -252,9 +254,20 @@ class MainWindow(QMainWindow):
         self.canvas.fit()
         return True
 
-    def open_video(self, path: Path) -> None:
-        """Put a video on the timeline as a frame-sequence clip (after the clips already there)."""
-        video = read_video(path, max_frames=VIDEO_MAX_FRAMES, max_side=VIDEO_MAX_SIDE)
+    def open_video(self, path: Path) -> bool:
+        """Put a video on the timeline as a frame-sequence clip (after the clips already there).
+
+        When its frames cannot be decoded, nothing goes on the timeline (returns False), but the
+        report on the file, its Content Credentials included, is still built and shown.
+        """
+        check_file(path, "a video")  # missing, empty, a folder: nothing to report on either
+        try:
+            video = read_video(path, max_frames=VIDEO_MAX_FRAMES, max_side=VIDEO_MAX_SIDE)
+        except StudioError as exc:
+            self.notifier.notify("warning", f"{exc} Nothing was put on the timeline; the Verify view still shows "
+                                            "its Content Credentials and what else can be told about the file.")
+            self.inspect_file(path)
+            return False
         timeline = self.doc.timeline
         if timeline.duration == 0:
             timeline.fps = video.fps
@@ -265,6 +278,7 @@ class MainWindow(QMainWindow):
         if video.truncated:
             self.notifier.notify("warning", f"{path.name}: only the first {len(video.frames)} frames were opened.")
         self.inspect_file(path, clip)
+        return True
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -291,8 +305,13 @@ class MainWindow(QMainWindow):
         """Build the evidence report for ``path`` in the background and show it in the Verify view.
 
         ``target`` is what the file became: the layer's heatmaps arrive as overlay layers above it,
-        the clip's per-frame scores as a score clip beside it.
+        the clip's per-frame scores as a score clip beside it. The Verify view says "Analysing…" at
+        once, and a report that arrives after a newer one was asked for is not shown.
         """
+        request = self.report_panel.begin(path)
+
+        def failed(message: str) -> None:
+            self.report_panel.show_report(path, [], message, request=request)
 
         def work() -> None:
             try:
@@ -300,17 +319,20 @@ class MainWindow(QMainWindow):
                 # colour-mapping full-size overlays is heavy: done here, off the GUI thread
                 overlays = heatmap_layers(sections, target.size, source=target.name) \
                     if isinstance(target, Layer) and self.heatmaps_on_open else []
-                self._bridge.post(lambda r: self._report_arrived(path, target, *r), (sections, overlays))
+                self._bridge.post(lambda r: self._report_arrived(path, target, request, *r), (sections, overlays))
             except StudioError as exc:
-                self._bridge.post(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
+                self._bridge.post(failed, str(exc))
+            except Exception as exc:
+                self._bridge.post(failed, f"The report could not be built: {type(exc).__name__}: {exc}")
+                raise  # a bug: the view does not keep saying "Analysing…", and the error is notified
 
         # not a daemon: the interpreter waits for a running report at exit instead of killing the thread
         # inside OpenCV or numpy, which aborts the process ("FATAL: exception not rethrown")
         threading.Thread(target=work, name="inspect", daemon=False).start()
 
-    def _report_arrived(self, path: Path, target: Layer | Clip | None, sections: list[Any],
+    def _report_arrived(self, path: Path, target: Layer | Clip | None, request: int, sections: list[Any],
                         overlays: list[Layer]) -> None:
-        self.report_panel.show_report(path, sections)
+        self.report_panel.show_report(path, sections, request=request)
         if isinstance(target, Layer) and overlays and target in self.doc.layers:
             self.add_heatmap_layers(target, sections, overlays)
         elif isinstance(target, Clip) and any(target in t.clips for t in self.doc.timeline.tracks):
