@@ -159,3 +159,15 @@ def test_no_generated_ingredient_means_no_ai(make_window, qtbot, app, pixels, sa
     assert COMPOSITE not in raw and TRAINED not in raw
     assert [a["action"] for a in actions(active(manifest_store(tmp_path / "plain-big.png")))][:2] == [
         "c2pa.opened", "c2pa.resized"]
+
+
+def test_window_composition_with_an_opened_generated_file(make_window, qtbot, app, pixels, tmp_path):
+    """A generated PNG opened from disk: its own credentials say so, and the composite made with it says so too."""
+    generated = tmp_path / "generated.png"
+    app.export.export_image(pixels, generated, generated_record())
+    window = make_window(app)
+    assert window.open_file(generated)
+    assert window.open_file(MEDIA / "earth_apollo17.jpg")
+    result = export(window, qtbot, tmp_path / "with-opened.png")
+    assert sources(result)[0] == ("c2pa.created", COMPOSITE)
+    assert result["ai_declared_in"] == ["this file", "ingredient 'generated.png'"]
