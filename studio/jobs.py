@@ -18,7 +18,14 @@ import numpy as np
 
 from studio.actions import INPUT_KINDS, Action, ActionResult, Progress
 from studio.document.layers import new_id
-from studio.document.provenance import Ingredient, Record, Relationship, json_safe
+from studio.document.provenance import (
+    GENERATIVE_AI_SOURCES,
+    Ingredient,
+    Record,
+    Relationship,
+    json_safe,
+    source_from_ingredients,
+)
 from studio.errors import Cancelled, StudioError
 
 if TYPE_CHECKING:
@@ -163,7 +170,11 @@ def execute(job: Job, app: StudioApp, on_change: Listener | None = None) -> Job:
 def attach_records(
     action: Action, params: dict[str, Any], result: ActionResult, plugin_version: str = ""
 ) -> None:
-    """Give every output that lacks one a record of the action, its settings and its inputs."""
+    """Give every output that lacks one a record of the action, its settings and its inputs.
+
+    An output made from generated media (a parent or component that generative AI made, at any
+    depth) declares ``compositeWithTrainedAlgorithmicMedia``, whoever made its record.
+    """
     ingredients: list[Ingredient] = []
     generated = action.digital_source is not None
     first = True
@@ -195,3 +206,6 @@ def attach_records(
             )
         elif not output.record.ingredients:
             output.record.ingredients = list(ingredients)
+        implied = source_from_ingredients(output.record.ingredients)  # an edit of generated media says so
+        if implied and output.record.digital_source not in GENERATIVE_AI_SOURCES:
+            output.record.digital_source = implied

@@ -30,6 +30,7 @@ def sign_export(job: ExportJob) -> None:
     from . import identity, trust
     from .manifest import build_plan
     from .signing import check_credentials_readable, check_whole, format_of, sign_in_place
+    from .verify import declares_ai
 
     assert job.file is not None
     if job.source is not None:  # an existing file: refuse a damaged or misnamed one clearly
@@ -42,7 +43,7 @@ def sign_export(job: ExportJob) -> None:
     if signer.created_now:
         job.notices.append(f"Created your signing identity in {signer.folder}; share its root "
                            "('studio credentials export-root FILE') so others can trust your files.")
-    plan = build_plan(job.record, job.performed, job.dest.name)
+    plan = build_plan(job.record, job.performed, job.dest.name, file_declares_ai=declares_ai)
     anchors = None
     if plan.ingredients:
         try:

@@ -89,12 +89,14 @@ ACTIONS = {
     "c2pa.unknown": "Something not recorded in detail",
 }
 
+# IPTC's two terms for generative AI: what "AI tool used" means (as on the Content Credentials Verify page).
+# algorithmicMedia ("purely by an algorithm not based on any sampled training data"), compositeSynthetic
+# (a composite with synthetic elements of any kind) and algorithmicallyEnhanced do not say a generative
+# model was used; they are shown as declared, but do not make "AI tool used" true.
 AI_SOURCE_TYPES = {
     "trainedAlgorithmicMedia": "made by a generative AI model",
-    "compositeWithTrainedAlgorithmicMedia": "combines original content with content made by a generative AI model",
-    "algorithmicMedia": "made by an algorithm (not from a camera)",
-    "compositeSynthetic": "combines synthetic elements",
-    "algorithmicallyEnhanced": "enhanced by an algorithm",
+    "compositeWithTrainedAlgorithmicMedia": "includes content made by a generative AI model (edited or combined "
+                                            "with other content)",
 }
 
 SOURCE_TYPES = {
@@ -111,6 +113,9 @@ SOURCE_TYPES = {
     "virtualRecording": "a recording of a virtual scene",
     "composite": "a composite of several sources",
     "compositeCapture": "a composite of captured content",
+    "algorithmicMedia": "made purely by an algorithm, not from a camera and not by a trained model",
+    "compositeSynthetic": "a composite including synthetic elements",
+    "algorithmicallyEnhanced": "enhanced by an algorithm",
     **AI_SOURCE_TYPES,
 }
 
@@ -149,8 +154,8 @@ def action(name: str) -> str:
 
 
 def source_type(uri: str | None) -> tuple[str, str, bool]:
-    """(short name, plain text, whether it says an AI tool was used) for a digital source type URI."""
+    """(short name, plain text, whether it says a generative AI tool was used) for a digital source type URI."""
     if not uri:
         return "", "", False
     short = uri.rstrip("/").rsplit("/", 1)[-1]
-    return short, SOURCE_TYPES.get(short, short), short in AI_SOURCE_TYPES and short != "algorithmicallyEnhanced"
+    return short, SOURCE_TYPES.get(short, short), short in AI_SOURCE_TYPES

@@ -6,19 +6,31 @@ last file are folded into this manifest's action list, in order; the chain
 stops at a file on disk (opened, or exported earlier), which becomes the parent
 ingredient and carries its own Content Credentials when it has them. A
 generated image with no parent starts with ``c2pa.created`` and the IPTC
-digital source type ``trainedAlgorithmicMedia``.
+digital source type ``trainedAlgorithmicMedia``. A step made from generated
+media (a parent or component whose record, or whose file's credentials, say
+generative AI made it) declares ``compositeWithTrainedAlgorithmicMedia`` on its
+action: a composite of generated layers, a resize of a generated picture.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from studio import APP_NAME, __version__
-from studio.document.provenance import DIGITAL_SOURCE_PREFIX, TRAINED_ALGORITHMIC_MEDIA, Ingredient, Record
+from studio.document.provenance import (
+    COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
+    CONTENT_RELATIONSHIPS,
+    DIGITAL_SOURCE_PREFIX,
+    GENERATIVE_AI_SOURCES,
+    TRAINED_ALGORITHMIC_MEDIA,
+    Ingredient,
+    Record,
+)
 
 MAX_CHAIN = 64
 MAX_TEXT = 2000
@@ -29,7 +41,7 @@ MIME_BY_SUFFIX = {
     ".mov": "video/quicktime", ".dng": "image/dng", ".svg": "image/svg+xml",
 }
 WATERMARK_ALG = "org.studio.watermark"
-COMPOSITE = "compositeWithTrainedAlgorithmicMedia"
+COMPOSITE = COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
 
 
 @dataclass
@@ -161,6 +173,15 @@ def _describe_record(record: Record) -> str:
     return text
 
 
+def _ai_note(record: Record) -> str:
+    """What an ingredient described without its file says about generative AI (its record's own word)."""
+    if not record.uses_ai:
+        return ""
+    if record.digital_source == TRAINED_ALGORITHMIC_MEDIA:
+        return f" It was made by a generative AI model ({TRAINED_ALGORITHMIC_MEDIA})."
+    return f" It was made from content a generative AI model made ({COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA})."
+
+
 class _Builder:
     def __init__(self) -> None:
         self.actions: list[dict[str, Any]] = []
@@ -171,7 +192,7 @@ class _Builder:
         file = resolve_file(ingredient, self.notes)
         description = ""
         if file is None and ingredient.record is not None:
-            description = f"Made in Studio: {_describe_record(ingredient.record)}."
+            description = f"Made in Studio: {_describe_record(ingredient.record)}.{_ai_note(ingredient.record)}"
         plan = IngredientPlan(id=f"xmp:iid:{uuid.uuid4()}", title=ingredient.title or (file.name if file else "input"),
                               relationship=ingredient.relationship, file=file,
                               mime=mime_for(file) if file is not None else None, description=description)
@@ -227,12 +248,40 @@ def history(record: Record) -> tuple[list[Record], Ingredient | None]:
     return list(reversed(chain)), parent
 
 
-def build_plan(record: Record, performed: list[dict[str, Any]], title: str) -> ManifestPlan:
-    """The manifest definition (and ingredient files) that describe ``record`` and the export steps."""
+FileDeclaresAI = Callable[[Path], bool]
+
+
+def build_plan(record: Record, performed: list[dict[str, Any]], title: str,
+               file_declares_ai: FileDeclaresAI | None = None) -> ManifestPlan:
+    """The manifest definition (and ingredient files) that describe ``record`` and the export steps.
+
+    ``file_declares_ai(path)`` tells whether an ingredient file's own credentials declare generative
+    AI (see :func:`.verify.declares_ai`); a step made from such a file declares it too.
+    """
     steps, parent = history(record)
     b = _Builder()
     parent_plan = b.ingredient(parent) if parent is not None else None
+    ai_steps: set[int] = set()
+
+    def made_from_ai(step: Record) -> bool:
+        """Whether a parent or component of ``step`` is generated media (by its record or its file)."""
+        for ingredient in step.ingredients:
+            if ingredient.relationship not in CONTENT_RELATIONSHIPS:
+                continue
+            if ingredient.record is not None and (id(ingredient.record) in ai_steps or ingredient.record.uses_ai):
+                return True
+            if file_declares_ai is not None:
+                file = resolve_file(ingredient, [])
+                if file is not None and file_declares_ai(file):
+                    return True
+        return False
+
     for n, step in enumerate(steps):
+        step_source = step.digital_source
+        if step_source not in GENERATIVE_AI_SOURCES and made_from_ai(step):
+            step_source = COMPOSITE
+        if step_source in GENERATIVE_AI_SOURCES:
+            ai_steps.add(id(step))
         others = [b.ingredient(i) for i in step.ingredients if i.relationship != "parentOf"]
         components = [p.id for p in others if p.relationship == "componentOf"]
         ids = [p.id for p in others if p.relationship != "componentOf"]  # inputs guide the step's own action
@@ -244,8 +293,8 @@ def build_plan(record: Record, performed: list[dict[str, Any]], title: str) -> M
                     continue
                 b.action("c2pa.opened", None, [parent_plan.id])
                 b.actions[-1]["description"] = parent_plan.title
-            elif step.c2pa_action == "c2pa.created" or step.digital_source:
-                b.action("c2pa.created", step, ids, source_type=step.digital_source or "digitalCreation",
+            elif step.c2pa_action == "c2pa.created" or step_source:
+                b.action("c2pa.created", step, ids, source_type=step_source or "digitalCreation",
                          when=step.created)
                 _place(b, step, components)
                 if step.c2pa_action in ("c2pa.created", "c2pa.opened"):
@@ -264,9 +313,9 @@ def build_plan(record: Record, performed: list[dict[str, Any]], title: str) -> M
         else:
             _place(b, step, components)
         source = None
-        if step.digital_source and not (n == 0 and parent_plan is None):
-            # an AI edit of an existing picture: the result mixes it with generated pixels
-            source = COMPOSITE if step.digital_source == TRAINED_ALGORITHMIC_MEDIA else step.digital_source
+        if step_source and not (n == 0 and parent_plan is None):
+            # an AI edit of an existing picture, or an edit of a generated one: the result is made of generated pixels
+            source = COMPOSITE if step_source == TRAINED_ALGORITHMIC_MEDIA else step_source
         b.action(name, step, ids, source_type=source, when=step.created)
     assertions: list[dict[str, Any]] = []
     for entry in performed:

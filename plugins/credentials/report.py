@@ -65,6 +65,18 @@ def _ingredient_explanation(item: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def ai_where(result: dict[str, Any]) -> str:
+    """Where generative AI is declared, in words: "this file's own actions; ingredient 'generated.png'"."""
+    return "; ".join("this file's own actions" if w == "this file" else w for w in result.get("ai_declared_in") or [])
+
+
+def ai_explanation(result: dict[str, Any]) -> str:
+    if result.get("ai_tool_used"):
+        return f"A generative-AI source is declared by {ai_where(result)}."
+    return ("No action in this file's credentials or in its ingredients' declares a generative-AI source; "
+            "that is not proof none was used.")
+
+
 def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) -> ReportSection:
     """The Verify view's section for a verification result."""
     findings: list[Finding] = []
@@ -80,8 +92,7 @@ def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) 
         for action in result.get("actions") or []:
             findings.append(Finding("Action", _action_text(action), action.get("when") or ""))
         findings.append(Finding("AI tool used", "yes" if result.get("ai_tool_used") else "not declared",
-                                "The credentials declare a generative-AI source." if result.get("ai_tool_used")
-                                else "No action declares an AI source; that is not proof none was used."))
+                                ai_explanation(result)))
     for detail in result.get("failure_details") or []:
         findings.append(Finding("Problem", detail["code"], detail["explanation"]))
     for depth, item in _tree_lines(result.get("ingredients") or []):
@@ -136,7 +147,7 @@ def text(result: dict[str, Any]) -> str:
         for action in result.get("actions") or []:
             lines.append(f"  action: {_action_text(action)}")
         if result.get("ai_tool_used"):
-            lines.append("  AI tool used: yes")
+            lines.append(f"  AI tool used: yes (declared by {ai_where(result)})")
     for detail in result.get("failure_details") or []:
         lines.append(f"  problem: {detail['code']} — {detail['explanation']}")
     for depth, item in _tree_lines(result.get("ingredients") or []):

@@ -6,6 +6,11 @@ not trusted) and ``trusted``; ``failures`` lists the C2PA status codes of the
 active manifest, each explained in ``failure_details``; then who signed and
 when, the app used, the actions, whether an AI tool was used, and the
 ingredients as a tree, each with its own state.
+
+"AI tool used" looks through the ingredients, as the Content Credentials
+Verify page does: it is true when the file's own actions or those of any
+ingredient's manifest (recursively, as embedded in the store) declare a
+generative-AI source type, and ``ai_declared_in`` says where.
 """
 
 from __future__ import annotations
@@ -61,9 +66,32 @@ def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
         context.close()
 
 
+def declares_ai(path: str | Path) -> bool:
+    """Whether ``path``'s Content Credentials declare generative AI: in its own manifest or any ingredient's.
+
+    False when it carries none or they cannot be read. Used when a file becomes an ingredient, so that
+    what is made from it declares it too.
+    """
+    import c2pa
+
+    context = trust.make_context(trust.reader_settings(None))
+    try:
+        reader = c2pa.Reader.try_create(str(path), None, None, context)
+        if reader is None:
+            return False
+        with reader:
+            store = json.loads(reader.json())
+        return bool(describe_store(store)["ai_tool_used"])
+    except (c2pa.C2paError, OSError, ValueError):
+        return False
+    finally:
+        context.close()
+
+
 def no_credentials() -> dict[str, Any]:
     return {"state": "no-credentials", "summary": explain.STATE_SUMMARIES["no-credentials"], "failures": [],
-            "failure_details": [], "manifests": 0, "ingredients": [], "actions": [], "ai_tool_used": False}
+            "failure_details": [], "manifests": 0, "ingredients": [], "actions": [], "ai_tool_used": False,
+            "ai_declared_in": []}
 
 
 def _check_readable(path: Path) -> None:
@@ -109,7 +137,7 @@ def _from_error(path: Path, exc: Exception) -> dict[str, Any]:
     return {"state": "invalid", "summary": "This file carries Content Credentials that are damaged and cannot "
                                            "be read, so nothing in them can be relied on.",
             "failures": [code], "failure_details": details, "error": text, "manifests": 0, "ingredients": [],
-            "actions": [], "ai_tool_used": False}
+            "actions": [], "ai_tool_used": False, "ai_declared_in": []}
 
 
 def remote_result(url: str | None) -> dict[str, Any]:
@@ -252,11 +280,27 @@ def _ingredients(store: dict[str, Any], owner: str, depth: int) -> list[dict[str
     return out
 
 
+THIS_FILE = "this file"
+
+
+def _ai_declared_in(actions: list[dict[str, Any]], ingredients: list[dict[str, Any]]) -> list[str]:
+    """Where generative AI is declared: "this file" (its own actions) and ingredients ("ingredient 'a' › 'b'")."""
+    where = [THIS_FILE] if any(a["ai"] for a in actions) else []
+    for item in ingredients:
+        for inner in item.get("ai_declared_in") or []:
+            title = f"'{item['title']}'"
+            where.append(f"ingredient {title}" if inner == THIS_FILE
+                         else f"ingredient {title} › {inner.removeprefix('ingredient ')}")
+    return list(dict.fromkeys(where))
+
+
 def _manifest_facts(store: dict[str, Any], label: str, depth: int) -> dict[str, Any]:
     manifest = (store.get("manifests") or {}).get(label) or {}
     actions = _actions(manifest)
     signature_time = (manifest.get("signature_info") or {}).get("time")
     declared = next((a["when"] for a in actions if a.get("when")), None)
+    ingredients = _ingredients(store, label, depth)
+    ai_declared_in = _ai_declared_in(actions, ingredients)
     return {
         "signer": _signer(manifest),
         "time": signature_time or declared,
@@ -264,8 +308,9 @@ def _manifest_facts(store: dict[str, Any], label: str, depth: int) -> dict[str, 
                         else "declared by the signer, not time-stamped" if declared else None),
         "claim_generator": _generator(manifest),
         "actions": actions,
-        "ai_tool_used": any(a["ai"] for a in actions),
-        "ingredients": _ingredients(store, label, depth),
+        "ai_tool_used": bool(ai_declared_in),
+        "ai_declared_in": ai_declared_in,
+        "ingredients": ingredients,
         "manifest_label": label,
     }
 
@@ -289,7 +334,11 @@ def describe_store(store: dict[str, Any]) -> dict[str, Any]:
         summary = ("Content Credentials are intact, but an ingredient's signer is not on your trust list "
                    "(see the ingredients).")
     if facts["ai_tool_used"]:
-        summary += " An AI tool was used."
+        if THIS_FILE in facts["ai_declared_in"]:
+            summary += " An AI tool was used."
+        else:
+            summary += (" An AI tool was used: an ingredient's credentials declare it ("
+                        + ", ".join(w.removeprefix("ingredient ") for w in facts["ai_declared_in"]) + ").")
     return {
         "state": state,
         "summary": summary,

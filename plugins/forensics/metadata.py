@@ -231,6 +231,8 @@ def _read_studio_record(text: str, m: Markers) -> None:
                               "Studio writes what produced an exported PNG into this chunk."))
     if record.get("digital_source") == "trainedAlgorithmicMedia":
         m.generator.append("Studio's own record says a generative model made it")
+    elif record.get("digital_source") == "compositeWithTrainedAlgorithmicMedia":
+        m.generator.append("Studio's own record says it is made from a generative model's pictures")
 
 
 def read_exif(source: ImageSource, m: Markers) -> None:

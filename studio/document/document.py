@@ -16,8 +16,8 @@ import numpy as np
 from studio.document.clips import Clip, FramesClip, StillClip
 from studio.document.events import Event
 from studio.document.history import Command, UndoStack
-from studio.document.layers import BoxLayer, Layer, composite, new_id
-from studio.document.provenance import Ingredient, Record
+from studio.document.layers import BoxLayer, Layer, composite, export_layers, new_id
+from studio.document.provenance import Ingredient, Record, source_from_ingredients
 from studio.document.timeline import Keys, Timeline, Track
 from studio.errors import BadInputError
 
@@ -90,8 +90,42 @@ class Document:
         self.active_changed.emit(layer)
 
     def flatten(self) -> np.ndarray:
-        """The visible picture as RGBA uint8."""
+        """The visible picture as RGBA uint8, as the canvas shows it (analysis overlays included)."""
         return composite(self.layers, self.size)
+
+    # -- export: what leaves the program (analysis overlays never do) ------------
+    def export_layers(self) -> list[Layer]:
+        """The layers an export is made of: visible pictures, without masks or analysis overlays."""
+        return export_layers(self.layers)
+
+    @property
+    def export_size(self) -> tuple[int, int] | None:
+        """The size of an export: the largest layer's that is not an analysis overlay, or None."""
+        content = [layer for layer in self.layers if not layer.is_analysis and layer.kind != "boxes"]
+        if not content:
+            return None
+        return (max(l.size[0] for l in content), max(l.size[1] for l in content))
+
+    def flatten_for_export(self) -> np.ndarray:
+        """The picture an export writes, as RGBA uint8: :meth:`export_layers` composited.
+
+        Raises ValueError when the document holds no picture (only analysis overlays, or nothing).
+        """
+        size = self.export_size
+        if size is None:
+            raise ValueError("nothing to export: the document holds no picture")
+        return composite(self.export_layers(), size)
+
+    def export_record(self) -> Record:
+        """The record of :meth:`flatten_for_export`: one layer's own, or a composition of the layers."""
+        layers = self.export_layers()
+        if len(layers) == 1 and layers[0].record is not None:
+            return layers[0].record
+        ingredients = [Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
+                       for layer in layers]
+        # a composition with any generated layer says so (compositeWithTrainedAlgorithmicMedia)
+        return Record(action="compose", title="Composition", c2pa_action="c2pa.edited",
+                      digital_source=source_from_ingredients(ingredients), ingredients=ingredients)
 
     # -- edits (undoable) ------------------------------------------------
     def add_layer(self, layer: Layer, index: int | None = None) -> Layer:

@@ -26,7 +26,8 @@ class Layer:
     """One layer of the canvas.
 
     ``pixels`` is ``H×W×4`` RGBA ``uint8`` for image and overlay layers and
-    ``H×W`` ``uint8`` for masks (255 = selected). ``record`` says what produced it.
+    ``H×W`` ``uint8`` for masks (255 = selected). ``record`` says what produced it;
+    a layer whose record is an analysis (:attr:`is_analysis`) is shown but never exported.
     """
 
     pixels: np.ndarray
@@ -40,6 +41,11 @@ class Layer:
 
     def __post_init__(self) -> None:
         self.pixels = normalise_pixels(self.pixels, self.kind)
+
+    @property
+    def is_analysis(self) -> bool:
+        """An analysis overlay (a forensic heatmap): on the canvas, never in an export or its manifest."""
+        return self.record is not None and self.record.is_analysis
 
     @property
     def size(self) -> tuple[int, int]:
@@ -109,6 +115,12 @@ def normalise_pixels(pixels: np.ndarray, kind: LayerKind) -> np.ndarray:
         alpha = np.full((*arr.shape[:2], 1), 255, np.uint8)
         arr = np.concatenate([arr, alpha], axis=2)
     return np.ascontiguousarray(arr)
+
+
+def export_layers(layers: list[Layer]) -> list[Layer]:
+    """The layers that make an exported picture: visible pictures (bottom first) — not masks, not vector
+    box overlays, not analysis overlays."""
+    return [layer for layer in layers if layer.visible and layer.kind in ("image", "overlay") and not layer.is_analysis]
 
 
 def composite(layers: list[Layer], size: tuple[int, int] | None = None) -> np.ndarray:

@@ -15,7 +15,12 @@ from studio import APP_NAME, __version__
 
 Relationship = Literal["parentOf", "componentOf", "inputTo"]
 TRAINED_ALGORITHMIC_MEDIA = "trainedAlgorithmicMedia"
+# IPTC: generated media combined with or edited into something else (a composite, an edit of a generated picture)
+COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA = "compositeWithTrainedAlgorithmicMedia"
+GENERATIVE_AI_SOURCES = frozenset({TRAINED_ALGORITHMIC_MEDIA, COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA})
+CONTENT_RELATIONSHIPS = ("parentOf", "componentOf")  # ingredients whose pixels become part of the result
 DIGITAL_SOURCE_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+ANALYSIS_ACTION_PREFIX = "inspect."  # the records of analysis results (a forensic heatmap) are in this namespace
 
 
 def now_iso() -> str:
@@ -58,7 +63,9 @@ class Record:
     ``c2pa_action`` is the C2PA action (``c2pa.created`` for generation,
     ``c2pa.opened`` for an opened file, ``c2pa.edited`` / ``c2pa.filtered`` /
     ``c2pa.resized`` / ``c2pa.cropped`` for edits). ``digital_source`` is the
-    IPTC digital source type name (``trainedAlgorithmicMedia``) or None.
+    IPTC digital source type name (``trainedAlgorithmicMedia`` for generated
+    media, ``compositeWithTrainedAlgorithmicMedia`` for an edit or composite
+    of it: see :func:`source_from_ingredients`) or None.
     ``model`` names the model and its SHA-256 where one was used. ``extra``
     holds everything else needed to reproduce the result (seed, scheduler
     configuration, library versions, device, dtype).
@@ -81,6 +88,33 @@ class Record:
     @property
     def is_generated(self) -> bool:
         return self.digital_source == TRAINED_ALGORITHMIC_MEDIA
+
+    @property
+    def uses_ai(self) -> bool:
+        """Whether generative AI made this, or any picture it is made of (its parent and components, recursively).
+
+        Inputs that only guided an action (``inputTo``: a mask, a control image) do not count: their
+        pixels are not part of the result. A generator's own ``digital_source`` says it for its output.
+        """
+        return _uses_ai(self, 0)
+
+    @property
+    def is_analysis(self) -> bool:
+        """Whether this is the record of an analysis (a forensic heatmap) or of something made from one.
+
+        Analysis results describe a file; they are not content, and never reach an export or its
+        manifest. A record says so with ``extra["analysis"]`` or an action in the ``inspect.`` namespace;
+        an edit of an analysis result (its parent) is one too.
+        """
+        record: Record | None = self
+        for _ in range(64):
+            if record is None:
+                return False
+            if record.extra.get("analysis") is True or record.action.startswith(ANALYSIS_ACTION_PREFIX):
+                return True
+            parent = next((i for i in record.ingredients if i.relationship == "parentOf"), None)
+            record = parent.record if parent is not None else None
+        return False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -108,6 +142,28 @@ class Record:
             c2pa_action="c2pa.opened",
             ingredients=[Ingredient(title=name, relationship="parentOf", path=str(path), sha256=sha256)],
         )
+
+
+def _uses_ai(record: Record, depth: int) -> bool:
+    if record.digital_source in GENERATIVE_AI_SOURCES:
+        return True
+    if depth >= 64:
+        return False
+    return any(i.record is not None and _uses_ai(i.record, depth + 1)
+               for i in record.ingredients if i.relationship in CONTENT_RELATIONSHIPS)
+
+
+def source_from_ingredients(ingredients: list[Ingredient]) -> str | None:
+    """The digital source type a result made of ``ingredients`` must declare, or None.
+
+    A composite or an edit of generated media (any parent or component that generative AI made,
+    at any depth) is ``compositeWithTrainedAlgorithmicMedia``; otherwise nothing is implied.
+    """
+    for ingredient in ingredients:
+        if ingredient.relationship in CONTENT_RELATIONSHIPS and ingredient.record is not None \
+                and ingredient.record.uses_ai:
+            return COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
+    return None
 
 
 def json_safe(value: Any) -> Any:

@@ -5,6 +5,8 @@ becomes an RGBA overlay layer the size of the picture it describes:
 colour-mapped (dark purple → yellow) with an opacity that grows with the
 value, so that the picture shows through where nothing stands out. Only the
 first is visible; the user toggles the others in the Layers panel to compare.
+Their records say they are analysis (``Record.is_analysis``): shown on the
+canvas, never exported.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def heatmap_layers(sections: list[ReportSection], size: tuple[int, int], source:
                 continue
             record = Record(action="inspect.heatmap", title=heatmap.name, c2pa_action="c2pa.edited",
                             plugin=section.plugin, params={"signal": section.title, "file": source},
-                            extra={"explanation": heatmap.explanation})
+                            extra={"explanation": heatmap.explanation, "analysis": True})
             layers.append(Layer(colour_map(values, size), name=f"{heatmap.name} (heatmap)", kind="overlay",
                                 visible=not layers, record=record))
     return layers

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.application import StudioApp
-from studio.document import Clip, Document, Ingredient, Layer, Record, VideoClip
+from studio.document import Clip, Document, Layer, Record, VideoClip
 from studio.document.apply import apply_result, result_of_report
 from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
@@ -40,7 +40,7 @@ from studio.gui.qimage import from_qimage, thumbnail
 from studio.gui.reportpanel import ReportPanel
 from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.worker import JobRunner
-from studio.imageio import load_image, sha256_file
+from studio.imageio import check_file, load_image, sha256_file
 from studio.jobs import Job, JobState
 from studio.video import VideoSource
 
@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
 
     def set_document(self, doc: Document) -> None:
         self._bind_document(doc)
+        self.report_panel.clear()  # the Verify view spoke of a file of the previous document
 
     def _layers_changed(self) -> None:
         for panel in self.action_panels.values():
@@ -239,7 +240,8 @@ class MainWindow(QMainWindow):
                     return False
                 self.set_document(load_project(path))
             elif path.suffix.lower() in VIDEO_SUFFIXES:
-                self.open_video(path)
+                if not self.open_video(path):
+                    return False
             else:
                 loaded = load_image(path)
                 layer = Layer(loaded.pixels, name=path.name, record=Record.opened(str(path), loaded.sha256))
@@ -253,13 +255,24 @@ class MainWindow(QMainWindow):
         self.canvas.fit()
         return True
 
-    def open_video(self, path: Path) -> None:
+    def open_video(self, path: Path) -> bool:
         """Put a video on the timeline as a clip that refers to the file (after the clips already there).
 
-        Nothing is decoded up front: frames are decoded when shown, and the file is never copied.
+        Nothing is decoded up front: frames are decoded when shown, and the file is never copied. When
+        the file holds no frames this program can decode, nothing goes on the timeline (returns False),
+        but the report on the file, its Content Credentials included, is still built and shown.
         """
+        check_file(path, "a video")  # missing, empty, a folder: nothing to report on either
+        try:
+            source = VideoSource(path)
+            source.frame(0)  # a file whose first frame cannot be decoded is not put on the timeline
+        except StudioError as exc:
+            self.notifier.notify("warning", f"{exc} Nothing was put on the timeline; the Verify view still shows "
+                                            "its Content Credentials and what else can be told about the file.")
+            self.inspect_file(path)
+            return False
         sha = sha256_file(path)
-        source = VideoSource(path, sha)
+        source.sha256 = sha
         clip = VideoClip(name=path.name, start=-1, source=source, record=Record.opened(str(path), sha))
         with self.doc.undo_stack.macro(f"Open video '{path.name}'"):
             if self.doc.timeline.duration == 0:  # the first clip sets the timeline's rate
@@ -270,6 +283,7 @@ class MainWindow(QMainWindow):
             self.notifier.notify("info", f"{path.name} has a variable frame rate; it is shown at "
                                          f"{source.fps:.3g} frames a second by its timestamps.")
         self.inspect_file(path, clip)
+        return True
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -296,8 +310,13 @@ class MainWindow(QMainWindow):
         """Build the evidence report for ``path`` in the background and show it in the Verify view.
 
         ``target`` is what the file became: the layer's heatmaps arrive as overlay layers above it,
-        the clip's per-frame scores as a score clip beside it.
+        the clip's per-frame scores as a score clip beside it. The Verify view says "Analysing…" at
+        once, and a report that arrives after a newer one was asked for is not shown.
         """
+        request = self.report_panel.begin(path)
+
+        def failed(message: str) -> None:
+            self.report_panel.show_report(path, [], message, request=request)
 
         def work() -> None:
             try:
@@ -305,17 +324,20 @@ class MainWindow(QMainWindow):
                 # colour-mapping full-size overlays is heavy: done here, off the GUI thread
                 overlays = heatmap_layers(sections, target.size, source=target.name) \
                     if isinstance(target, Layer) and self.heatmaps_on_open else []
-                self._bridge.post(lambda r: self._report_arrived(path, target, *r), (sections, overlays))
+                self._bridge.post(lambda r: self._report_arrived(path, target, request, *r), (sections, overlays))
             except StudioError as exc:
-                self._bridge.post(lambda e: self.report_panel.show_report(path, [], str(e)), exc)
+                self._bridge.post(failed, str(exc))
+            except Exception as exc:
+                self._bridge.post(failed, f"The report could not be built: {type(exc).__name__}: {exc}")
+                raise  # a bug: the view does not keep saying "Analysing…", and the error is notified
 
         # not a daemon: the interpreter waits for a running report at exit instead of killing the thread
         # inside OpenCV or numpy, which aborts the process ("FATAL: exception not rethrown")
         threading.Thread(target=work, name="inspect", daemon=False).start()
 
-    def _report_arrived(self, path: Path, target: Layer | Clip | None, sections: list[Any],
+    def _report_arrived(self, path: Path, target: Layer | Clip | None, request: int, sections: list[Any],
                         overlays: list[Layer]) -> None:
-        self.report_panel.show_report(path, sections)
+        self.report_panel.show_report(path, sections, request=request)
         if isinstance(target, Layer) and overlays and target in self.doc.layers:
             self.add_heatmap_layers(target, sections, overlays)
         elif isinstance(target, Clip) and self.doc.timeline.track_of(target) is not None:
@@ -375,19 +397,13 @@ class MainWindow(QMainWindow):
 
     # -- export -------------------------------------------------------------
     def export_record(self) -> Record:
-        """The record of the flattened canvas: one layer's own, or a composition of them."""
-        visible = [layer for layer in self.doc.layers if layer.visible and layer.kind != "mask"]
-        if len(visible) == 1 and visible[0].record is not None:
-            return visible[0].record
-        return Record(
-            action="compose", title="Composition", c2pa_action="c2pa.edited",
-            ingredients=[Ingredient(title=layer.name, relationship="componentOf", record=layer.record)
-                         for layer in visible],
-        )
+        """The record of the exported picture (see :meth:`Document.export_record`)."""
+        return self.doc.export_record()
 
     def export_dialog(self) -> None:
-        if not self.doc.layers:
-            self.notifier.notify("warning", "Nothing to export: the canvas is empty.")
+        if self.doc.export_size is None:
+            self.notifier.notify("warning", "Nothing to export: the canvas holds no picture "
+                                 "(analysis overlays are never exported).")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export", "export.png",
                                               "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff)")
@@ -395,8 +411,8 @@ class MainWindow(QMainWindow):
             self.export_to(Path(path))
 
     def export_to(self, path: Path, options: dict[str, Any] | None = None) -> threading.Thread:
-        """Export the visible canvas off the GUI thread; the outcome is notified."""
-        pixels = self.doc.flatten()
+        """Export the visible canvas, without analysis overlays, off the GUI thread; the outcome is notified."""
+        pixels = self.doc.flatten_for_export()
         record = self.export_record()
         options = {**self.app.settings.export, **(options or {})}
 

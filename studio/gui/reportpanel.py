@@ -1,4 +1,9 @@
-"""The Verify view: every plugin's section of the evidence report for the opened file."""
+"""The Verify view: every plugin's section of the evidence report for the opened file.
+
+It never shows a verdict about another file than the one asked for last: :meth:`ReportPanel.begin`
+says "Analysing <file>…" at once and numbers the request; a report that arrives for an older
+request is dropped; :meth:`ReportPanel.clear` (File → New) forgets the last file.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,11 @@ from studio.report import ReportSection
 
 STATE_COLOURS = {"trusted": "#2a7", "valid": "#2a7", "present": "#27a", "invalid": "#c33",
                  "no-credentials": "#888", "absent": "#888"}
+
+
+def render_analysing(path: Path) -> str:
+    name = html.escape(path.name)
+    return f"<h3>{name}</h3><p><i>Analysing {name}…</i></p><p>The findings appear here when every check is done.</p>"
 
 
 def render_html(path: Path | None, sections: list[ReportSection], error: str = "") -> str:
@@ -54,8 +64,28 @@ class ReportPanel(QTextBrowser):
         super().__init__()
         self.setObjectName("verify")
         self.sections: list[ReportSection] = []
+        self.path: Path | None = None
+        self.analysing = False
+        self.request = 0  # the number of the newest report asked for
         self.show_report(None, [])
 
-    def show_report(self, path: Path | None, sections: list[ReportSection], error: str = "") -> None:
-        self.sections = sections
+    def begin(self, path: Path) -> int:
+        """A report on ``path`` is being built: show "Analysing…" now; returns the request's number."""
+        self.request += 1
+        self.path, self.sections, self.analysing = path, [], True
+        self.setHtml(render_analysing(path))
+        return self.request
+
+    def clear(self) -> None:
+        """Show no file (File → New): reports still on their way are dropped when they arrive."""
+        self.request += 1
+        self.show_report(None, [])
+
+    def show_report(self, path: Path | None, sections: list[ReportSection], error: str = "",
+                    request: int | None = None) -> bool:
+        """Show a report; one for an older ``request`` than the newest is dropped (returns False)."""
+        if request is not None and request != self.request:
+            return False
+        self.path, self.sections, self.analysing = path, sections, False
         self.setHtml(render_html(path, sections, error))
+        return True

@@ -36,7 +36,10 @@ def test_file_report_section_says_what_a_journalist_needs(app, chain_file):
     found = {(f.label, f.value) for f in section.findings}
     labels = [f.label for f in section.findings]
     assert ("App or device used", "Studio 0.1.0") in found
-    assert ("AI tool used", "not declared") in found  # the edit itself; the parent says more
+    assert ("AI tool used", "yes") in found  # the edit of a generated file says so, and so does its parent
+    ai = next(f for f in section.findings if f.label == "AI tool used")
+    assert ai.explanation == ("A generative-AI source is declared by this file's own actions; "
+                              "ingredient 'generated.png'.")
     assert labels.count("Action") == 2 and "Signed by" in labels and "Signed at" in labels
     ingredients = [f.value for f in section.findings if f.label == "Ingredient"]
     assert ingredients[0].startswith("generated.png — parent, trusted") and "AI tool used" in ingredients[0]

@@ -26,3 +26,100 @@ def test_opening_a_signed_file_shows_its_credentials_and_thumbnail(qtbot, app, p
     # the thumbnail really renders: the view's document holds an image resource for it
     html = window.report_panel.toHtml()
     assert "data:image/jpeg;base64," in html
+
+
+# -- issue 19, item 3: the Verify view never shows a stale verdict -------------------------------------------------
+def _window(qtbot, app):
+    from studio.gui.mainwindow import MainWindow
+
+    window = MainWindow(app)
+    window.confirm_close = False
+    window.heatmaps_on_open = False
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _credentials(window):
+    return next((s for s in window.report_panel.sections if s.title == "Content Credentials"), None)
+
+
+def test_an_undecodable_video_still_gets_its_credentials_verified(qtbot, app, samples):
+    """dashinit.mp4: no frame decodes; the view showed the previous file's green 'valid' (the CLI says INVALID)."""
+    window = _window(qtbot, app)
+    assert window.open_file(samples / "adobe-20220124-C.jpg")
+    qtbot.waitUntil(lambda: _credentials(window) is not None, timeout=30000)
+    assert _credentials(window).state == "valid"
+    before = window.notification_list.count()
+    assert not window.open_file(samples / "dashinit.mp4")  # nothing goes on the timeline
+    assert window.doc.timeline.duration == 0
+    assert "Analysing dashinit.mp4…" in window.report_panel.toPlainText()  # at once, not the last verdict
+    qtbot.waitUntil(lambda: _credentials(window) is not None, timeout=30000)
+    assert _credentials(window).state == "invalid"
+    assert "assertion.bmffHash.mismatch" in _credentials(window).data["failures"]
+    text = window.report_panel.toPlainText()
+    assert text.startswith("dashinit.mp4") and "adobe-20220124-C.jpg" not in text
+    # one clear message about the frames
+    assert window.notification_list.count() == before + 1
+    message = window.notification_list.item(window.notification_list.count() - 1).text()
+    assert "dashinit.mp4 holds no video frames" in message and "Verify view" in message
+
+
+def test_new_clears_the_verify_view_and_a_late_report_stays_away(qtbot, app, samples, monkeypatch):
+    import threading
+
+    window = _window(qtbot, app)
+    assert window.open_file(samples / "adobe-20220124-C.jpg")
+    qtbot.waitUntil(lambda: _credentials(window) is not None, timeout=30000)
+    window.new_document()
+    assert window.report_panel.sections == [] and "adobe" not in window.report_panel.toPlainText()
+    assert "Open a file" in window.report_panel.toPlainText()
+    # a report still being built when New is chosen never shows up afterwards
+    release, finished = threading.Event(), threading.Event()
+    real = app.file_report
+
+    def slow(path):
+        release.wait(20)
+        try:
+            return real(path)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(app, "file_report", slow)
+    assert window.open_file(samples / "adobe-20220124-CA.jpg")
+    assert window.report_panel.analysing
+    window.new_document()
+    release.set()
+    qtbot.waitUntil(finished.is_set, timeout=30000)
+    qtbot.wait(200)  # the late result has been delivered to the window by now
+    assert window.report_panel.sections == [] and "CA.jpg" not in window.report_panel.toPlainText()
+
+
+def test_an_older_report_never_overwrites_a_newer_one(qtbot, app, samples, monkeypatch):
+    import threading
+
+    from studio.report import ReportSection
+
+    window = _window(qtbot, app)
+    release, finished = threading.Event(), threading.Event()
+
+    def report(path):
+        if path.name == "first.jpg":  # the first file is slow to analyse
+            release.wait(20)
+            finished.set()
+        return [ReportSection(title="Content Credentials", state="valid", summary=f"about {path.name}")]
+
+    monkeypatch.setattr(app, "file_report", report)
+    first, second = samples / "adobe-20220124-C.jpg", samples / "adobe-20220124-CA.jpg"
+    window.inspect_file(first.with_name("first.jpg"))
+    assert window.report_panel.toPlainText().startswith("first.jpg") and window.report_panel.analysing
+    window.inspect_file(second)
+    assert "Analysing adobe-20220124-CA.jpg…" in window.report_panel.toPlainText()
+    qtbot.waitUntil(lambda: bool(window.report_panel.sections), timeout=10000)
+    assert window.report_panel.sections[0].summary == "about adobe-20220124-CA.jpg"
+    release.set()
+    qtbot.waitUntil(finished.is_set, timeout=10000)
+    qtbot.wait(200)
+    assert window.report_panel.sections[0].summary == "about adobe-20220124-CA.jpg"
+    assert window.report_panel.path == second and "first.jpg" not in window.report_panel.toPlainText()

@@ -113,8 +113,11 @@ def test_generate_edit_export_chain_has_two_manifests_and_a_valid_parent(app, pi
 
     result = check(edited)
     assert result["state"] == "trusted" and result["manifests"] == 2
-    assert [a["action"] for a in result["actions"]] == ["c2pa.opened", "c2pa.filtered"]
-    assert result["ai_tool_used"] is False, "the edit itself declares no AI source"
+    assert [(a["action"], a["digital_source_type"]) for a in result["actions"]] == [
+        ("c2pa.opened", None), ("c2pa.filtered", "compositeWithTrainedAlgorithmicMedia")]
+    # an edit of a generated file says so itself, and the parent's credentials say it too
+    assert result["ai_tool_used"] is True
+    assert result["ai_declared_in"] == ["this file", "ingredient 'generated.png'"]
     (parent,) = result["ingredients"]
     assert parent["title"] == "generated.png" and parent["relationship"] == "parentOf"
     assert parent["has_credentials"] and parent["state"] == "trusted" and parent["failures"] == []
@@ -136,8 +139,8 @@ def test_in_memory_edits_fold_into_one_manifest(app, pixels, tmp_path):
     result = check(dest)
     assert result["manifests"] == 1 and result["ingredients"] == []
     assert [(a["action"], a["digital_source_type"]) for a in result["actions"]] == [
-        ("c2pa.created", "trainedAlgorithmicMedia"), ("c2pa.filtered", None)]
-    assert result["ai_tool_used"] is True
+        ("c2pa.created", "trainedAlgorithmicMedia"), ("c2pa.filtered", "compositeWithTrainedAlgorithmicMedia")]
+    assert result["ai_tool_used"] is True and result["ai_declared_in"] == ["this file"]
 
 
 def test_components_and_inputs_carry_their_credentials(app, pixels, tmp_path, samples):

@@ -65,3 +65,33 @@ def test_video_score_track_on_the_timeline(make_window, qtbot):
     assert clip.kind == "score" and clip.length(timeline.fps) == 60 and clip.start == 0 and clip.fps == 30
     assert all(0.0 <= s <= 1.0 for s in clip.scores) and timeline.duration == 60
     assert "Video frames (upsampling traces)" in window.report_panel.toPlainText()
+
+
+def test_heatmaps_never_reach_an_export_or_its_manifest(make_window, qtbot, tmp_path):
+    """Issue 19: the visible 'Error level (heatmap)' overlay was composited into the signed PNG."""
+    import json
+
+    import c2pa
+
+    from studio.document import Layer
+    from studio.imageio import load_image
+
+    window = make_window()
+    source = MEDIA / "sample1.png"
+    assert window.open_file(source)
+    qtbot.waitUntil(lambda: len(overlays(window)) >= 1, timeout=60000)
+    assert any(m.visible and m.name == "Error level (heatmap)" for m in overlays(window))
+    assert not np.array_equal(window.doc.flatten(), window.doc.flatten_for_export())  # the canvas shows it
+    dest = tmp_path / "export.png"
+    window.export_to(dest, {"watermark": False}).join(60)  # the watermark would change pixels on purpose
+    qtbot.waitUntil(dest.exists, timeout=10000)
+    assert np.array_equal(load_image(dest).pixels, load_image(source).pixels)
+    with c2pa.Reader(str(dest)) as reader:
+        store = json.loads(reader.json())
+    text = json.dumps(store["manifests"][store["active_manifest"]]).lower()
+    assert "heatmap" not in text and "error level" not in text and "inspect." not in text
+    manifest = store["manifests"][store["active_manifest"]]
+    assert [i["title"] for i in manifest["ingredients"]] == ["sample1.png"]
+    # several visible pictures: a composition of those pictures only
+    window.doc.add_layer(Layer(np.zeros((8, 8, 3), np.uint8), name="sticker"))
+    assert [i.title for i in window.export_record().ingredients] == ["sample1.png", "sticker"]

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from studio.document import Box, BoxClip, Document, FramesClip, Layer, Record, ScoreClip, StillClip
+from studio.document import Box, BoxClip, Document, FramesClip, Ingredient, Layer, Record, ScoreClip, StillClip
 from studio.document.layers import composite
 
 
@@ -148,3 +148,85 @@ def test_timeline_clips_are_added_and_deleted_with_undo_redo():
     doc.undo()
     assert track.clips == [video, second] and doc.timeline.frame_at(3)[0, 0, 0] == 3
     assert doc.modified
+
+
+def test_analysis_overlays_are_shown_but_never_exported():
+    """A forensic heatmap (its record says it is analysis) is on the canvas, never in the export or its record."""
+    doc = Document()
+    picture = doc.add_layer(Layer(solid((10, 20, 30)), name="photo.png", record=Record.opened("/tmp/photo.png")))
+    heat = Record(action="inspect.heatmap", title="Error level", extra={"analysis": True})
+    overlay = doc.add_layer(Layer(np.full((6, 8, 4), 200, np.uint8), name="Error level (heatmap)", kind="overlay",
+                                  record=heat))
+    assert overlay.is_analysis and not picture.is_analysis
+    assert not np.array_equal(doc.flatten(), doc.flatten_for_export())  # the canvas shows it
+    assert np.array_equal(doc.flatten_for_export(), composite([picture]))
+    assert doc.export_layers() == [picture]
+    assert doc.export_record() is picture.record  # one picture: its own record, no composition
+    # an edit of a heatmap is analysis too; so is a record saved before the flag (the inspect. namespace)
+    edited = Record(action="adjust.blur", ingredients=[Ingredient(title="h", relationship="parentOf", record=heat)])
+    assert edited.is_analysis and Record(action="inspect.heatmap").is_analysis
+    doc.add_layer(Layer(solid((0, 0, 0)), name="blurred heatmap", record=edited))
+    other = doc.add_layer(Layer(solid((90, 0, 0), (4, 3)), name="sticker"))
+    record = doc.export_record()
+    assert [i.title for i in record.ingredients] == ["photo.png", "sticker"]
+    assert doc.export_size == (8, 6)
+    doc.remove_layer(picture)
+    doc.remove_layer(other)
+    assert doc.export_size is None and doc.export_layers() == []
+    with pytest.raises(ValueError):
+        doc.flatten_for_export()
+
+
+def test_analysis_flag_survives_a_project_round_trip(tmp_path):
+    from studio.document.project import load_project, save_project
+
+    doc = Document()
+    doc.add_layer(Layer(solid((10, 20, 30)), name="photo.png"))
+    doc.add_layer(Layer(np.full((6, 8, 4), 200, np.uint8), kind="overlay", name="heat",
+                        record=Record(action="inspect.heatmap", extra={"analysis": True})))
+    back = load_project(save_project(doc, tmp_path / "p.studio"))
+    assert [layer.is_analysis for layer in back.layers] == [False, True]
+    assert [layer.name for layer in back.export_layers()] == ["photo.png"]
+
+
+def test_generated_media_is_declared_through_edits_and_compositions():
+    """An edit or composite of generated pixels declares compositeWithTrainedAlgorithmicMedia; guides do not."""
+    from studio.actions import Action, ActionResult, OutputImage, Param
+    from studio.document.provenance import source_from_ingredients
+    from studio.jobs import attach_records
+
+    generated = Record(action="generate", c2pa_action="c2pa.created", digital_source="trainedAlgorithmicMedia")
+    photo = Record.opened("/tmp/photo.jpg")
+    resized = Record(action="adjust.resize", c2pa_action="c2pa.resized",
+                     ingredients=[Ingredient(title="g", relationship="parentOf", record=generated)])
+    assert generated.uses_ai and resized.uses_ai and not photo.uses_ai
+    deep = Record(action="crop", ingredients=[Ingredient(title="r", relationship="parentOf", record=resized)])
+    assert deep.uses_ai  # at any depth
+    assert source_from_ingredients([Ingredient("p", "componentOf", record=photo),
+                                    Ingredient("r", "componentOf", record=resized)]) == \
+        "compositeWithTrainedAlgorithmicMedia"
+    assert source_from_ingredients([Ingredient("p", "componentOf", record=photo)]) is None
+    # an input that only guided an action (a generated mask) puts no generated pixels into the result
+    assert source_from_ingredients([Ingredient("p", "parentOf", record=photo),
+                                    Ingredient("m", "inputTo", record=generated)]) is None
+
+    # every job's output gets it, also when the plugin made its own record (even a wrong one)
+    action = Action(id="t.edit", title="Edit", run=lambda ctx, params: iter(()),  # type: ignore[arg-type]
+                    params=(Param("image", "image", required=True),))
+    layer = Layer(solid(0), record=generated)
+    result = ActionResult([OutputImage(layer.pixels), OutputImage(layer.pixels, record=Record(
+        action="x", digital_source="humanEdits"))])
+    attach_records(action, {"image": layer}, result)
+    assert [i.record.digital_source for i in result.images] == ["compositeWithTrainedAlgorithmicMedia"] * 2
+    plain = ActionResult([OutputImage(layer.pixels)])
+    attach_records(action, {"image": Layer(solid(0), record=photo)}, plain)
+    assert plain.images[0].record.digital_source is None
+    # the document's composition record
+    doc = Document()
+    doc.add_layer(Layer(solid(0), name="photo", record=photo))
+    assert doc.export_record() is photo
+    doc.add_layer(Layer(solid(0), name="big", record=resized))
+    assert doc.export_record().digital_source == "compositeWithTrainedAlgorithmicMedia"
+    doc.set_layer(doc.layers[1], visible=False)
+    doc.add_layer(Layer(solid(0), name="photo 2", record=Record.opened("/tmp/other.jpg")))
+    assert doc.export_record().digital_source is None
