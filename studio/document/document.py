@@ -396,20 +396,24 @@ class Document:
             raise BadInputError(f"'{clip.name}' is not on the timeline.")
         return track
 
-    def frame_to_layer(self, frame: int | None = None) -> Layer:
-        """Put the timeline's picture at ``frame`` (default: the playhead) on the canvas as a new layer."""
+    def frame_layer(self, frame: int | None = None) -> Layer:
+        """The timeline's picture at ``frame`` (default: the playhead) as a layer, not yet on the canvas."""
         frame = self.timeline.playhead if frame is None else int(frame)
         clip = self.timeline.video_clip_at(frame)
         pixels = None if clip is None else clip.frame_at(frame, self.timeline.fps)
         if clip is None or pixels is None:
-            raise BadInputError(f"There is no picture at frame {frame} to take onto the canvas.")
+            raise BadInputError(f"There is no picture at frame {frame} of the timeline.")
         index = clip.source_index(frame, self.timeline.fps)
         record = Record(action="timeline.frame", title=f"{clip.name}, frame {index}", c2pa_action="c2pa.placed",
                         params={"clip": clip.name, "frame": index},
                         ingredients=[Ingredient(title=clip.name, relationship="parentOf", record=clip.record)])
         layer = Layer(pixels, name=f"{clip.name} · frame {index}", record=record)
         layer.source = {"clip": clip.id, "frame": index, "timeline_frame": frame}
-        return self.add_layer(layer)
+        return layer
+
+    def frame_to_layer(self, frame: int | None = None) -> Layer:
+        """Put the timeline's picture at ``frame`` (default: the playhead) on the canvas as a new layer."""
+        return self.add_layer(self.frame_layer(frame))
 
     def layer_to_frame(self, layer: Layer, frame: int | None = None) -> Clip:
         """Put a canvas layer back on the timeline at ``frame`` (default: the playhead).

@@ -23,6 +23,9 @@ from studio.actions import Action, Param
 from studio.document import Document
 
 NONE_LABEL = "(none)"
+PICKER_KINDS = ("image", "mask", "frame", "clip", "boxes")
+PLAYHEAD = "@playhead"
+WHOLE_TIMELINE = "@timeline"
 
 
 def make_editor(param: Param) -> QWidget:
@@ -57,7 +60,7 @@ def make_editor(param: Param) -> QWidget:
         text = QPlainTextEdit(str(param.default or ""))
         text.setMaximumHeight(70)
         widget = text
-    elif param.kind in ("image", "mask"):
+    elif param.kind in PICKER_KINDS:
         widget = QComboBox()
     else:
         widget = QLineEdit(str(param.default or ""))
@@ -99,6 +102,7 @@ class ActionPanel(QWidget):
     """The form of one action. ``run_requested`` carries the parameter values, layers resolved."""
 
     run_requested = Signal(object, dict)
+    run_failed = Signal(str)  # the inputs could not be gathered (no picture at the playhead…)
 
     def __init__(self, action: Action, doc: Document) -> None:
         super().__init__()
@@ -126,11 +130,31 @@ class ActionPanel(QWidget):
 
     def set_document(self, doc: Document) -> None:
         self.doc = doc
+        if any(p.kind in ("frame", "clip") for p in self.action.params):
+            doc.timeline.changed.connect(self.refresh_layers)
         self.refresh_layers()
+
+    def _choices(self, param: Param) -> list[tuple[str, str]]:
+        """(label, data) for a picker: layers, timeline clips or box layers, as the kind asks."""
+        layers = list(reversed(self.doc.layers))
+        if param.kind == "mask":
+            return [(layer.name, layer.id) for layer in layers if layer.kind == "mask"]
+        if param.kind == "boxes":
+            return [(layer.name, layer.id) for layer in layers if layer.kind == "boxes"]
+        pictures = [(layer.name, layer.id) for layer in layers if layer.kind in ("image", "overlay")]
+        if param.kind == "frame":
+            timeline = [("The timeline's frame at the playhead", PLAYHEAD)] if self.doc.timeline.duration else []
+            return timeline + pictures
+        if param.kind == "clip":
+            fps = self.doc.timeline.fps
+            clips = [(f"{clip.name} (frames {clip.start}–{clip.end(fps) - 1})", clip.id)
+                     for track in self.doc.timeline.tracks if track.kind == "video" for clip in track.clips]
+            return ([("The whole timeline", WHOLE_TIMELINE)] if clips else []) + clips
+        return pictures
 
     def refresh_layers(self) -> None:
         for param in self.action.params:
-            if param.kind not in ("image", "mask"):
+            if param.kind not in PICKER_KINDS:
                 continue
             combo = self.editors[param.name]
             assert isinstance(combo, QComboBox)
@@ -139,24 +163,46 @@ class ActionPanel(QWidget):
             combo.clear()
             if param.kind == "mask" or not param.required:
                 combo.addItem(NONE_LABEL, None)
-            wanted = "mask" if param.kind == "mask" else None
-            for layer in reversed(self.doc.layers):
-                if (wanted == "mask") == (layer.kind == "mask"):
-                    combo.addItem(layer.name, layer.id)
+            for label, data in self._choices(param):
+                combo.addItem(label, data)
             index = combo.findData(previous) if previous else -1
             if index < 0 and param.kind == "image" and param.required and self.doc.active_layer is not None:
                 index = combo.findData(self.doc.active_id)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
+    def _resolve(self, param: Param, data: Any) -> Any:
+        """What the action receives for a picker's choice (see :class:`studio.actions.Param`)."""
+        from studio.errors import BadInputError
+
+        if not data:
+            return None
+        if data == PLAYHEAD:
+            return self.doc.frame_layer()
+        if param.kind == "clip":
+            from studio.media import ClipInput
+
+            timeline = self.doc.timeline
+            if data == WHOLE_TIMELINE:
+                return ClipInput.from_timeline(timeline)
+            clip = next((c for c in timeline.clips if c.id == data), None)
+            if clip is None:
+                raise BadInputError("The chosen clip is no longer on the timeline.")
+            return ClipInput.from_timeline(timeline, clip.start, clip.end(timeline.fps), name=clip.name)
+        layer = self.doc.layer(data)
+        if param.kind == "boxes":
+            from studio.results import OutputBoxes
+
+            return OutputBoxes(list(getattr(layer, "boxes", [])), layer.size, name=layer.name, record=layer.record)
+        return layer
+
     def values(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for param in self.action.params:
             editor = self.editors[param.name]
-            if param.kind in ("image", "mask"):
+            if param.kind in PICKER_KINDS:
                 assert isinstance(editor, QComboBox)
-                layer_id = editor.currentData()
-                values[param.name] = self.doc.layer(layer_id) if layer_id else None
+                values[param.name] = self._resolve(param, editor.currentData())
             else:
                 values[param.name] = read_editor(editor)
         return values
@@ -165,8 +211,15 @@ class ActionPanel(QWidget):
         """Put saved settings back into the form (from a result's record)."""
         for name, value in values.items():
             editor = self.editors.get(name)
-            if editor is not None and value is not None and self.action.param(name).kind not in ("image", "mask"):
+            if editor is not None and value is not None and self.action.param(name).kind not in PICKER_KINDS:
                 write_editor(editor, value)
 
     def _run(self) -> None:
-        self.run_requested.emit(self.action, self.values())
+        from studio.errors import StudioError
+
+        try:
+            values = self.values()
+        except StudioError as exc:
+            self.run_failed.emit(str(exc))
+            return
+        self.run_requested.emit(self.action, values)

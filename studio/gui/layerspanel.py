@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from studio.document import Document, Layer
 from studio.gui.qimage import thumbnail
 
-KIND_MARK = {"image": "", "mask": " [mask]", "overlay": " [overlay]"}
+KIND_MARK = {"image": "", "mask": " [mask]", "overlay": " [overlay]", "boxes": ""}
 
 
 class LayersPanel(QWidget):
@@ -68,8 +68,13 @@ class LayersPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, layer.id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-                item.setIcon(thumbnail(layer.pixels if layer.kind != "mask" else layer.rgba(), 32))
-                item.setToolTip(f"{layer.kind} layer, {layer.size[0]}×{layer.size[1]}{KIND_MARK[layer.kind]}")
+                if layer.kind == "boxes":
+                    count = len(getattr(layer, "boxes", []))
+                    item.setToolTip(f"{count} box{'es' if count != 1 else ''} drawn over the picture "
+                                    "(never part of an export)")
+                else:
+                    item.setIcon(thumbnail(layer.pixels if layer.kind != "mask" else layer.rgba(), 32))
+                    item.setToolTip(f"{layer.kind} layer, {layer.size[0]}×{layer.size[1]}{KIND_MARK[layer.kind]}")
                 self.list.addItem(item)
         self._select_active()
 

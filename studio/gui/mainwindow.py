@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         for action in self.app.actions.values():
             panel = ActionPanel(action, self.doc)
             panel.run_requested.connect(self.run_action)
+            panel.run_failed.connect(lambda message: self.notifier.notify("error", message))
             panels[action.id] = panel
             stack.addWidget(panel)
             self.action_picker.addItem(f"{action.title}  ({action.id})", action.id)
