@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio import APP_NAME, __version__
-from studio.document.provenance import DIGITAL_SOURCE_PREFIX, TRAINED_ALGORITHMIC_MEDIA, Ingredient, Record
+from studio.api import APP_NAME, DIGITAL_SOURCE_PREFIX, TRAINED_ALGORITHMIC_MEDIA, Ingredient, Record, __version__
 
 MAX_CHAIN = 64
 MAX_TEXT = 2000

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError, StudioError
+from studio.api import BadInputError, StudioError
 
 from . import trust
 from .identity import REINIT_HINT, IdentityError, SigningIdentity
@@ -131,7 +131,7 @@ def trial_sign(identity: SigningIdentity) -> None:
     """Sign a tiny image in memory: proves the C2PA library accepts this identity (import checks it)."""
     from PIL import Image
 
-    from studio.document.provenance import Record
+    from studio.api import Record
 
     from .manifest import build_plan
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio_plugins.diffusion.header import SafetensorsHeader
+from .header import SafetensorsHeader
 
 UNET = "model.diffusion_model."
 SD_SCHEDULERS = ("euler", "euler_a", "dpmpp_2m_karras", "ddim", "lcm")

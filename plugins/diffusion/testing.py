@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from studio_plugins.diffusion.tokenizer_files import EOS, write_tokenizer
+from .tokenizer_files import EOS, write_tokenizer
 
 SD_SCHEDULE = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
                    steps_offset=1, timestep_spacing="leading", prediction_type="epsilon")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import Analysis, describe_box, display_box
-from studio_plugins.forensics.source import ImageSource
+from studio.api import Finding
+
+from .heatmap import Analysis, describe_box, display_box
+from .source import ImageSource
 
 ANALYSIS_SIDE = 1024  # keypoints are found on a copy at most this large
 MAX_FEATURES = 4000

@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.report import Finding, ReportSection
-from studio_plugins.forensics.source import GPS_IFD, ImageSource
+from studio.api import Finding, ReportSection
+
+from .source import GPS_IFD, ImageSource
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 # IPTC digital source types: plain label, and whether it declares generated (or partly generated) media

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import (
+from studio.api import Finding
+
+from .heatmap import (
     Analysis,
     block_mean,
     describe_box,
@@ -21,7 +22,7 @@ from studio_plugins.forensics.heatmap import (
     is_local,
     scale01,
 )
-from studio_plugins.forensics.source import ImageSource
+from .source import ImageSource
 
 ELA_BLOCK = 8  # the JPEG grid
 NOISE_BLOCK = 16  # pixels per noise-level estimate (8×8 wavelet coefficients)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from studio.errors import StudioError
+from studio.api import StudioError
 
 
 def _stage_blocks(keys: set[str], stage: int) -> int:

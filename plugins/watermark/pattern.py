@@ -33,7 +33,7 @@ import hashlib
 import cv2
 import numpy as np
 
-from studio_plugins.watermark import ecc
+from . import ecc
 
 WORK_SIDE = 512
 MAX_WORK_SIDE = 2048

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.imageio import IMAGE_SUFFIXES
-from studio.report import Finding, ReportSection
-from studio_plugins.watermark.api import ImageCheck, format_p
-from studio_plugins.watermark.video import VIDEO_SUFFIXES, VideoCheck
+from studio.api import IMAGE_SUFFIXES, Finding, ReportSection
+
+from .api import ImageCheck, format_p
+from .video import VIDEO_SUFFIXES, VideoCheck
 
 TITLE = "Invisible watermark"
 CAN_TELL = (
@@ -25,7 +25,7 @@ CANNOT_TELL = (
 
 
 def section_for(path: Path) -> ReportSection | None:
-    from studio_plugins.watermark.cli import check_file
+    from .cli import check_file
 
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES and suffix not in VIDEO_SUFFIXES:

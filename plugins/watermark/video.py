@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
-from studio_plugins.watermark import detect, ecc, embed
-from studio_plugins.watermark.api import SCHEME, format_p
-from studio_plugins.watermark.keys import Key, detection_keys, studio_default_key
+from studio.api import BadInputError
+
+from . import detect, ecc, embed
+from .api import SCHEME, format_p
+from .keys import Key, detection_keys, studio_default_key
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 DEFAULT_MAX_FRAMES = 24
