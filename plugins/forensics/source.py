@@ -106,22 +106,23 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
             width, height = im.size
             check_pixel_count(path, width, height, MAX_PIXELS)
             fmt = im.format or "?"
-            info = dict(im.info)
+            info = {k: v for k, v in im.info.items() if isinstance(k, str)}
             exif = _exif(im)
             quantization = {k: list(v) for k, v in getattr(im, "quantization", {}).items()} or None
             frames = int(getattr(im, "n_frames", 1) or 1)
             mode = im.mode
+            picture: Image.Image = im
             if width * height > max_analysis_pixels:
                 factor = math.ceil(math.sqrt(width * height / max_analysis_pixels))
                 if fmt == "JPEG":
                     im.draft("RGB", (width // factor, height // factor))
                 im.load()
                 if im.size[0] * im.size[1] > max_analysis_pixels:
-                    im = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
+                    picture = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
             else:
                 im.load()
-            has_alpha = "A" in im.getbands() or "transparency" in im.info
-            rgb = to_rgb(im)
+            has_alpha = "A" in picture.getbands() or "transparency" in picture.info
+            rgb = to_rgb(picture)
     except BadInputError:
         raise
     except UnidentifiedImageError:

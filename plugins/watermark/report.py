@@ -57,7 +57,7 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                     "The chance that an image without this mark would score as high "
                                     f"(z = {d.z:.1f})."))
             if d.present:
-                findings.append(Finding("Payload", d.payload_hex if d.payload_ok else "unreadable",
+                findings.append(Finding("Payload", (d.payload_hex or "unreadable") if d.payload_ok else "unreadable",
                                         "64 bits that link the pixels to the export's provenance record; checked "
                                         "by a CRC." if d.payload_ok else
                                         "The mark is there but too damaged to read its 64 bits."))
