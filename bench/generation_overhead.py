@@ -130,7 +130,7 @@ def main() -> None:
               f"{min(len(p) for p in previews)}")
         from studio_plugins.diffusion.generate import engine_for
 
-        engine_for(app).shutdown()
+        engine_for(app.host.context("diffusion")).shutdown()
 
 
 if __name__ == "__main__":

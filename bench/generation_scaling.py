@@ -80,7 +80,7 @@ def main() -> None:
             print(f"{side:4d}x{side:<4d} {side * side:7d}   {t:7.3f}              {t / args.size_steps:6.3f}")
         k = np.polyfit(np.log([s * s for s in sizes]), np.log(size_times), 1)[0]
         print(f"fit: time ∝ pixels^{k:.2f} (1.0 = linear; attention makes large sizes super-linear)")
-        engine_for(app).shutdown()
+        engine_for(app.host.context("diffusion")).shutdown()
 
 
 if __name__ == "__main__":

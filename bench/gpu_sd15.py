@@ -228,7 +228,7 @@ def main() -> None:
               f"(first run incl. load {studio['first_run_s']} s)", flush=True)
         from studio_plugins.diffusion.generate import engine_for
 
-        engine_for(app).shutdown()
+        engine_for(app.host.context("diffusion")).shutdown()
 
         if cuda and args.compile_mode != "off":
             fast = {**base, "channels_last": True, "fuse_qkv": True, "compile": args.compile_mode}
@@ -238,7 +238,7 @@ def main() -> None:
             print(f"studio path + speed-ups      : {results['studio_fast']['it_s']:7.2f} it/s  "
                   f"{results['studio_fast']['s_image']:.3f} s/image  (first run incl. load and compile "
                   f"{results['studio_fast']['first_run_s']} s)", flush=True)
-            engine_for(app).shutdown()
+            engine_for(app.host.context("diffusion")).shutdown()
 
     bare = results["bare"]["it_s"]
     results["ratio_studio"] = round(results["studio"]["it_s"] / bare, 3)

@@ -86,11 +86,12 @@ def main() -> int:
         app = StudioApp()
         app.file_report(path)  # warm up: lazy imports, the detector, the face cascade
         base_wall, base_cpu, _ = timed(decode, args.repeat)
-        ours_wall, ours_cpu, sections = timed(lambda: studio_file_report(path, app), args.repeat)
+        ctx = app.host.context("forensics")
+        ours_wall, ours_cpu, sections = timed(lambda: studio_file_report(path, ctx, {}), args.repeat)
         full_wall, full_cpu, everything = timed(lambda: app.file_report(path), args.repeat)
         per_plugin = {}
         for name in sorted({s.plugin for s in everything}):
-            wall, cpu, _ = timed(lambda n=name: app.host.call("studio_file_report", only=n, path=path, app=app),
+            wall, cpu, _ = timed(lambda n=name: app.host.call("studio_file_report", only=n, path=path, options={}),
                                  args.repeat)
             per_plugin[name] = (wall, cpu)
         start = time.perf_counter()

@@ -27,6 +27,7 @@ from studio.results import ActionResult, OutputBoxes, OutputClip, OutputImage, O
 
 if TYPE_CHECKING:
     from studio.jobs import JobContext
+    from studio.plugincontext import PluginContext
 
 ParamKind = Literal["int", "float", "bool", "str", "text", "choice", "image", "mask", "path", "frame", "clip",
                     "boxes"]
@@ -182,12 +183,12 @@ class Command:
     """A CLI command a plugin adds beyond its actions (``studio verify FILE``).
 
     ``path`` is the words after ``studio`` (``("watermark", "detect")``);
-    ``configure(parser)`` adds argparse arguments; ``run(args, app)`` returns
-    the exit status. ``--json`` is added for every command.
+    ``configure(parser)`` adds argparse arguments; ``run(args, ctx)`` (``ctx``:
+    the plugin's context) returns the exit status. ``--json`` is added for every command.
     """
 
     path: tuple[str, ...]
     help: str
     configure: Callable[[Any], None]
-    run: Callable[[Any, Any], int]
+    run: Callable[[Any, PluginContext], int]
     plugin: str = ""

@@ -16,11 +16,13 @@ from studio.actions import Action, Command
 from studio.errors import BadInputError, StudioError
 from studio.export import ExportPipeline
 from studio.pluginhost import PluginHost
-from studio.report import ReportSection
+from studio.report import ReportOption, ReportSection
 from studio.runtime import Runtime
 from studio.settings import Settings
 
 log = logging.getLogger(__name__)
+CORE_COMMANDS = ("gui", "plugins", "doctor", "inspect")  # studio/cli.py's own commands
+RESERVED_REPORT_OPTIONS = ("file", "heatmaps", "json", "help", "debug", "device")
 
 
 class StudioApp:
@@ -37,10 +39,11 @@ class StudioApp:
             log.warning("unknown device %r in settings; using auto", preference)
             preference = "auto"
         self.runtime = Runtime(preference)
-        self.host = PluginHost(self.settings)
+        self.host = PluginHost(self.settings, self.runtime)
         self.export = ExportPipeline(self.host)
         self._actions: dict[str, Action] | None = None
         self._commands: list[Command] | None = None
+        self._report_options: dict[str, ReportOption] | None = None
         if load_plugins:
             self.host.load_entry_points(entry_points)
             self.host.start(self)
@@ -74,16 +77,36 @@ class StudioApp:
             commands: list[Command] = []
             for plugin, result in self.host.call("studio_commands"):
                 for command in result or []:
-                    if isinstance(command, Command):
-                        commands.append(Command(**{**vars(command), "plugin": plugin}))
-                    else:
+                    if not isinstance(command, Command):
                         self.host.record_fault(plugin, f"studio_commands returned {type(command).__name__}")
+                    elif command.path[:1] in [(name,) for name in CORE_COMMANDS] or \
+                            command.path in [c.path for c in commands]:
+                        self.host.record_fault(plugin, f"command 'studio {' '.join(command.path)}' is already taken")
+                    else:
+                        commands.append(Command(**{**vars(command), "plugin": plugin}))
             self._commands = commands
         return self._commands
 
-    def file_report(self, path: str | Path) -> list[ReportSection]:
+    @property
+    def report_options(self) -> dict[str, ReportOption]:
+        """The plugins' options of ``studio inspect`` (``studio_report_options``), by name."""
+        if self._report_options is None:
+            options: dict[str, ReportOption] = {}
+            for plugin, result in self.host.call("studio_report_options"):
+                for option in result or []:
+                    if not isinstance(option, ReportOption):
+                        self.host.record_fault(plugin, f"studio_report_options returned {type(option).__name__}")
+                    elif option.name in options or option.name in RESERVED_REPORT_OPTIONS:
+                        self.host.record_fault(plugin, f"report option '{option.name}' is already taken")
+                    else:
+                        options[option.name] = ReportOption(**{**vars(option), "plugin": plugin})
+            self._report_options = options
+        return self._report_options
+
+    def file_report(self, path: str | Path, options: dict[str, list[Any]] | None = None) -> list[ReportSection]:
         """Every plugin's section of the evidence report for ``path``.
 
+        ``options`` are the values of report options (``studio inspect --NAME VALUE``), by name.
         A plugin that cannot read the file (it raised a :class:`StudioError`) gets a section saying
         so; if no plugin could read it at all, the error is raised.
         """
@@ -94,7 +117,8 @@ class StudioApp:
             raise BadInputError(f"{path} is a folder, not a file.")
         sections: list[ReportSection] = []
         errors: list[tuple[str, StudioError]] = []
-        for plugin, result in self.host.call("studio_file_report", user_errors=errors, path=path, app=self):
+        for plugin, result in self.host.call("studio_file_report", user_errors=errors, path=path,
+                                             options=dict(options or {})):
             for section in result if isinstance(result, (list, tuple)) else [result]:
                 if isinstance(section, ReportSection):
                     section.plugin = plugin

@@ -90,6 +90,10 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="report Python, torch, the device chosen and why, library versions, paths")
     doctor.add_argument("--json", action="store_true")
 
+    from studio import inspection
+
+    inspection.configure(sub.add_parser("inspect", help=inspection.HELP, description=inspection.HELP), app)
+
     groups: dict[tuple[str, ...], Any] = {}
 
     def subparsers_for(path: tuple[str, ...]) -> Any:
@@ -290,12 +294,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         core = getattr(args, "_core", None)
         if core is not None:
             return int(core(app, args) or 0)
+        if args.command == "inspect":
+            from studio import inspection
+
+            return inspection.run(app, args)
         action: Action | None = getattr(args, "_action", None)
         if action is not None:
             return run_action(app, action, args)
         command: Command | None = getattr(args, "_command", None)
         if command is not None:
-            return int(command.run(args, app) or 0)
+            return int(command.run(args, app.host.context(command.plugin)) or 0)
         parser.parse_args([*argv, "--help"])
         return EXIT_USAGE
     except StudioError as exc:

@@ -31,6 +31,7 @@ from studio.errors import BadInputError, Cancelled, StudioError
 
 if TYPE_CHECKING:
     from studio.media import AudioSegment, ClipInput
+    from studio.plugincontext import PluginContext
     from studio.pluginhost import PluginHost
 
 ALL_FORMATS = tuple(f.name for f in formats.FORMATS if f.writable)
@@ -86,10 +87,13 @@ class ExportJob:
 
 @dataclass(frozen=True)
 class ExportStep:
-    """A plugin's part in every export. See :func:`studio.hookspecs.studio_export_steps`."""
+    """A plugin's part in every export. See :func:`studio.hookspecs.studio_export_steps`.
+
+    ``run(job, ctx)`` gets the export job and the step's plugin's context.
+    """
 
     name: str
-    run: Callable[[ExportJob], None]
+    run: Callable[[ExportJob, PluginContext], None]
     stage: Literal["pixels", "file"] = "file"
     order: int = 100
     final: bool = False
@@ -317,7 +321,7 @@ class ExportPipeline:
                 job.notices.append(f"{step.name}: not available for {label} files; skipped.")
                 return
             try:
-                step.run(job)
+                step.run(job, self.host.context(step.plugin))
             except (Cancelled, StudioError):
                 raise
             except Exception as exc:  # noqa: BLE001

@@ -6,6 +6,16 @@ entry-point group, built-in ones included, and calls each implementation under
 its own guard: an exception is recorded against that plugin (``studio
 plugins`` and the Plugins window show it) and the other plugins still run.
 
+Every hook may take ``ctx``, the plugin's own
+:class:`~studio.plugincontext.PluginContext` in the calling application (its
+settings, the runtime, its name and version, a ``state`` dict for caches);
+an implementation names only the arguments it needs. What a plugin may import
+from the core is in :mod:`studio.api`.
+
+``tryfirst``/``trylast`` order the calls as in pluggy. Hook wrappers
+(``hookwrapper``/``wrapper``) are refused at registration: Studio calls each
+implementation on its own.
+
 Plugins must keep module import cheap: import torch, diffusers and other heavy
 libraries inside the functions that need them, never at module level, so the
 window appears before they load.
@@ -22,26 +32,26 @@ import pluggy
 
 if TYPE_CHECKING:
     from studio.actions import Action, Command
-    from studio.application import StudioApp
     from studio.export import ExportStep
-    from studio.report import ReportSection
+    from studio.plugincontext import PluginContext
+    from studio.report import ReportOption, ReportSection
 
 hookspec = pluggy.HookspecMarker("studio")
 hookimpl = pluggy.HookimplMarker("studio")
 
 
 @hookspec
-def studio_startup(app: StudioApp) -> None:
+def studio_startup(ctx: PluginContext) -> None:
     """Called once for each plugin, right after it is registered.
 
-    Use it to read the plugin's settings (``app.settings.plugin_settings(name)``)
-    or to prepare cheap state. Do not load models here: that belongs in an
+    Use it to read the plugin's settings (``ctx.settings``) or to prepare cheap
+    state in ``ctx.state``. Do not load models here: that belongs in an
     action's ``run``, off the GUI thread.
     """
 
 
 @hookspec
-def studio_actions() -> list[Action] | None:
+def studio_actions(ctx: PluginContext) -> list[Action] | None:
     """Return the actions this plugin offers, as :class:`studio.actions.Action` declarations.
 
     Each action declares its parameters (:class:`studio.actions.Param`: type,
@@ -51,23 +61,24 @@ def studio_actions() -> list[Action] | None:
     per step (with an optional preview image), call ``ctx.check_cancelled()``
     between steps, and return a :class:`studio.actions.ActionResult` whose
     images become canvas layers (GUI) or exported files (CLI). Input images
-    arrive in ``params`` as ``studio.document.Layer`` objects.
+    arrive in ``params`` as ``studio.document.Layer`` objects; ``ctx.plugin``
+    is the plugin's :class:`~studio.plugincontext.PluginContext`.
     """
 
 
 @hookspec
-def studio_commands() -> list[Command] | None:
+def studio_commands(ctx: PluginContext) -> list[Command] | None:
     """Return extra CLI commands (:class:`studio.actions.Command`) that are not canvas actions.
 
     For example ``studio verify FILE`` or ``studio watermark detect FILE``. Each
-    command gets a ``--json`` flag; ``run(args, app)`` prints its result and
-    returns the exit status (0 for success). Raise
-    :class:`studio.errors.StudioError` for a clear one-line error.
+    command gets a ``--json`` flag; ``run(args, ctx)`` (``ctx``: the plugin's
+    context) prints its result and returns the exit status (0 for success).
+    Raise :class:`studio.errors.StudioError` for a clear one-line error.
     """
 
 
 @hookspec
-def studio_export_steps() -> list[ExportStep] | None:
+def studio_export_steps(ctx: PluginContext) -> list[ExportStep] | None:
     """Return steps (:class:`studio.export.ExportStep`) that take part in every export.
 
     Steps with ``stage="pixels"`` change the image before it is encoded (a
@@ -77,26 +88,42 @@ def studio_export_steps() -> list[ExportStep] | None:
     A step switched off by its ``option`` is skipped and its ``off_notice`` is
     shown to the user. A step that raises fails the whole export and nothing is
     written. Steps record what they did in ``job.performed`` so that later
-    steps (signing) can describe it.
+    steps (signing) can describe it. A step's ``run(job, ctx)`` gets the export
+    job and its plugin's context.
     """
 
 
 @hookspec
-def studio_file_report(path: Path, app: StudioApp) -> ReportSection | list[ReportSection] | None:
+def studio_file_report(
+    path: Path, ctx: PluginContext, options: dict[str, list[Any]]
+) -> ReportSection | list[ReportSection] | None:
     """Inspect a file and return what this plugin can tell about it.
 
-    Called by ``studio inspect``/``studio verify`` and the GUI's Verify view for
-    any opened file. Return a :class:`studio.report.ReportSection` with a plain
-    label, what the signal can and cannot tell, findings, and optional heatmaps
-    (shown as overlay layers), a list of sections when the plugin reads several
+    Called by ``studio inspect`` and the GUI's Verify view for any opened file.
+    Return a :class:`studio.report.ReportSection` with a plain label, what the
+    signal can and cannot tell, findings, and optional heatmaps (shown as
+    overlay layers), a list of sections when the plugin reads several
     independent signals (one section each), or ``None`` if this plugin has
-    nothing to say.
+    nothing to say. ``options`` holds the values of the ``studio inspect``
+    options given on the command line (see :func:`studio_report_options`), by
+    option name; it is empty in the GUI.
     Raise :class:`studio.errors.BadInputError` for a file it cannot read.
     """
 
 
 @hookspec
-def studio_doctor() -> dict[str, Any] | None:
+def studio_report_options(ctx: PluginContext) -> list[ReportOption] | None:
+    """Return options of ``studio inspect`` that this plugin reads in :func:`studio_file_report`.
+
+    Each :class:`studio.report.ReportOption` becomes a repeatable ``--NAME VALUE``
+    flag of ``studio inspect``; its ``load`` turns each value into what the
+    report hook receives in ``options[NAME]`` (and may raise
+    :class:`studio.errors.StudioError` to refuse it before the file is read).
+    """
+
+
+@hookspec
+def studio_doctor(ctx: PluginContext) -> dict[str, Any] | None:
     """Return facts for ``studio doctor`` (library versions, model folders, caches).
 
     Keep it fast and side-effect free; keys become lines of the report.

@@ -30,6 +30,7 @@ from studio.errors import Cancelled, StudioError
 
 if TYPE_CHECKING:
     from studio.application import StudioApp
+    from studio.plugincontext import PluginContext
 
 
 class JobState(enum.Enum):
@@ -80,11 +81,11 @@ class Job:
 
 
 class JobContext:
-    """What a running action sees: cancellation, the app's settings and runtime."""
+    """What a running action sees: cancellation, and its plugin's context (``ctx.plugin``)."""
 
     def __init__(self, job: Job, app: StudioApp, notify: Listener | None = None) -> None:
         self.job = job
-        self.app = app
+        self._host = app.host
         self._notify = notify
 
     def progress(self, step: int, total: int, message: str = "") -> None:
@@ -92,6 +93,11 @@ class JobContext:
         self.job.step, self.job.total, self.job.message = step, total, message
         if self._notify is not None:
             self._notify(self.job)
+
+    @property
+    def plugin(self) -> PluginContext:
+        """The :class:`~studio.plugincontext.PluginContext` of the action's plugin in this application."""
+        return self._host.context(self.job.action.plugin)
 
     @property
     def cancelled(self) -> bool:
@@ -103,12 +109,13 @@ class JobContext:
             raise Cancelled()
 
     def plugin_settings(self) -> dict[str, Any]:
-        return self.app.settings.plugin_settings(self.job.action.plugin)
+        """The plugin's settings (the same as ``ctx.plugin.settings``)."""
+        return self.plugin.settings
 
     @property
     def device(self) -> Any:
         """The chosen compute device (imports torch; call it only inside ``run``)."""
-        return self.app.runtime.choice().device
+        return self.plugin.runtime.choice().device
 
 
 Listener = Callable[[Job], None]

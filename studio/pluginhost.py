@@ -3,7 +3,14 @@
 pluggy contains nothing by itself: the first implementation that raises stops
 the rest, and one broken entry point stops loading. :class:`PluginHost` loads
 each entry point under its own guard and calls each hook implementation one by
-one, recording a failure against the plugin that raised it.
+one, recording a failure against the plugin that raised it, and giving each
+implementation its own plugin's :class:`~studio.plugincontext.PluginContext`
+as ``ctx``.
+
+Since the host makes the calls itself, pluggy's hook wrappers
+(``hookwrapper=True``/``wrapper=True``) cannot be honoured: a plugin that asks
+for one is refused at registration. ``tryfirst``/``trylast`` order the calls
+as in pluggy.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import pluggy
 
 from studio import ENTRY_POINT_GROUP, hookspecs
 from studio.errors import StudioError
+from studio.plugincontext import PluginContext
+from studio.runtime import Runtime
 from studio.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,12 +73,15 @@ def make_plugin_manager() -> pluggy.PluginManager:
 class PluginHost:
     """The plugins of one application instance."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         self.settings = settings
+        self.runtime = runtime or Runtime()
         self.pm = make_plugin_manager()
         self.plugins: dict[str, PluginInfo] = {}
         self.fault_listeners: list[Any] = []
-        self._startup_app: Any = None
+        self.app: Any = None  # the application, once started: the services a PluginContext offers
+        self._contexts: dict[str, PluginContext] = {}
+        self._started = False
 
     # -- loading ---------------------------------------------------------
     def load_entry_points(self, entry_points: Iterable[importlib.metadata.EntryPoint] | None = None) -> None:
@@ -117,29 +129,54 @@ class PluginHost:
             info.version = str(getattr(obj, "__version__", ""))
         try:
             self.pm.register(obj, name=info.name)
-            unknown = sorted(
-                caller.name for caller in self.pm.get_hookcallers(obj) or [] if caller.spec is None
-            )
-            if unknown:
-                self.pm.unregister(name=info.name)
-                raise pluggy.PluginValidationError(
-                    obj, f"unknown hook(s) {', '.join(unknown)} (misspelled, or for a newer Studio)"
-                )
+            self._check_contract(obj, info.name)
         except pluggy.PluginValidationError as exc:
-            info.error = f"does not fit the plugin contract: {exc}"
+            reason = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+            info.error = f"does not fit the plugin contract: {reason}"
+            if "'app'" in reason and "hookspec" in reason:
+                info.error += " (hooks receive 'ctx', the plugin's context, instead of 'app')"
             log.warning("plugin %s %s", info.name, info.error)
             return
         except ValueError as exc:
             info.error = f"cannot be registered: {exc}"
             return
         info.loaded = True
-        if self._startup_app is not None:
-            self.call("studio_startup", only=info.name, app=self._startup_app)
+        if self._started:
+            self.call("studio_startup", only=info.name)
+
+    def _check_contract(self, obj: Any, name: str) -> None:
+        """Refuse (unregistering ``obj``) hooks Studio does not know and calls the host cannot honour."""
+        callers = self.pm.get_hookcallers(obj) or []
+        problems = []
+        unknown = sorted(caller.name for caller in callers if caller.spec is None)
+        if unknown:
+            problems.append(f"unknown hook(s) {', '.join(unknown)} (misspelled, or for a newer Studio)")
+        wrappers = sorted(
+            caller.name for caller in callers for impl in caller.get_hookimpls()
+            if impl.plugin_name == name and (impl.hookwrapper or impl.wrapper)
+        )
+        if wrappers:
+            problems.append(f"hook wrapper(s) {', '.join(wrappers)} (hookwrapper/wrapper): Studio calls each "
+                            "implementation on its own, so wrappers cannot be honoured; use tryfirst/trylast "
+                            "to order calls")
+        if problems:
+            self.pm.unregister(name=name)
+            raise pluggy.PluginValidationError(obj, "; ".join(problems))
 
     def start(self, app: Any) -> None:
-        """Call ``studio_startup`` for every loaded plugin (and later for late ones)."""
-        self._startup_app = app
-        self.call("studio_startup", app=app)
+        """Attach the application and call ``studio_startup`` for every loaded plugin (and later for late ones)."""
+        self.app = app
+        self._started = True
+        self.call("studio_startup")
+
+    def context(self, name: str) -> PluginContext:
+        """The context of plugin ``name`` in this application (one per plugin, made on first use)."""
+        context = self._contexts.get(name)
+        if context is None:
+            if name not in self.plugins:
+                raise KeyError(f"no plugin called '{name}'")
+            context = self._contexts.setdefault(name, PluginContext(name, self))
+        return context
 
     # -- calling -----------------------------------------------------------
     def call(
@@ -151,9 +188,12 @@ class PluginHost:
     ) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook_name``; return ``(plugin, result)`` for non-None results.
 
-        An implementation that raises is recorded as a fault of its plugin and
-        skipped; the others still run. If ``user_errors`` is a list, a
-        :class:`StudioError` (bad input, not a bug) goes there instead.
+        Implementations are called in pluggy's order (``tryfirst`` first,
+        ``trylast`` last, otherwise the latest registered first). Each one that
+        asks for ``ctx`` gets its own plugin's context; the other arguments come
+        from ``kwargs``. An implementation that raises is recorded as a fault of
+        its plugin and skipped; the others still run. If ``user_errors`` is a
+        list, a :class:`StudioError` (bad input, not a bug) goes there instead.
         """
         caller = getattr(self.pm.hook, hook_name)
         results: list[tuple[str, Any]] = []
@@ -162,7 +202,7 @@ class PluginHost:
             if only is not None and name != only:
                 continue
             try:
-                args = [kwargs[a] for a in impl.argnames]
+                args = [self.context(name) if a == "ctx" else kwargs[a] for a in impl.argnames]
                 result = impl.function(*args)
             except StudioError as exc:
                 if user_errors is None:

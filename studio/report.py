@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,3 +65,24 @@ class ReportSection:
             "scores": [t.to_dict() for t in self.scores],
             "boxes": [b.to_dict() for b in self.boxes],
         }
+
+
+@dataclass(frozen=True)
+class ReportOption:
+    """An option of ``studio inspect`` that a plugin reads in its file report.
+
+    It becomes the repeatable flag ``--NAME VALUE``; ``load`` (if given) turns
+    each value into what the plugin's ``studio_file_report`` receives in
+    ``options[NAME]`` (a list, in the order given), and may raise a
+    :class:`studio.errors.StudioError` to refuse a value before the file is read.
+    """
+
+    name: str
+    help: str
+    metavar: str = "VALUE"
+    load: Callable[[str], Any] | None = None
+    plugin: str = ""
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")

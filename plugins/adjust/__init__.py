@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.actions import Action, ActionResult, OutputImage, Param, Progress
-from studio.errors import BadInputError
-from studio.hookspecs import hookimpl
+from studio.api import Action, ActionResult, BadInputError, OutputImage, Param, Progress, hookimpl
 
 MAX_SIDE = 16384
 INTERPOLATIONS = ("area", "linear", "cubic", "lanczos", "nearest")

@@ -5,6 +5,13 @@ verifying feeds ``studio verify`` and the GUI's Verify view. See the modules:
 ``certs``/``identity`` (the signing identity), ``manifest`` (record → C2PA
 manifest), ``signing``, ``verify``, ``explain`` (plain language), ``report``
 (the Verify view section and CLI text), ``trust`` and ``commands``.
+
+Settings (``plugins.credentials`` in settings.json, ``ctx.settings`` here):
+``trust_anchors`` (PEM files, or PEM text, to trust), ``trust_own_root``
+(trust the user's own local root; default true), ``tsa_url`` (a timestamp
+authority; none by default, since signing must work offline). Whether exports
+are signed at all is the export option ``sign`` (``settings.export["sign"]``,
+or ``--sign/--no-sign`` on any action command).
 """
 
 from __future__ import annotations
@@ -12,20 +19,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.errors import StudioError
-from studio.export import ExportJob, ExportStep
-from studio.formats import SIGNABLE_MIME
-from studio.hookspecs import hookimpl
-from studio.report import ReportSection
-
-from . import config
+from studio.api import (
+    SIGNABLE_MIME,
+    Command,
+    ExportJob,
+    ExportStep,
+    PluginContext,
+    ReportSection,
+    StudioError,
+    hookimpl,
+)
 
 __version__ = "0.1.0"
 OFF_NOTICE = "This file carries no Content Credentials (signing is off)."
 
 
-def sign_export(job: ExportJob) -> None:
+def sign_export(job: ExportJob, ctx: PluginContext) -> None:
     """The export step: sign ``job.file`` in place with a manifest built from ``job.record``."""
     from . import identity, trust
     from .manifest import build_plan
@@ -37,7 +46,7 @@ def sign_export(job: ExportJob) -> None:
         fmt = format_of(job.source)
         check_whole(job.source, fmt)
         check_credentials_readable(job.source)
-    settings = config.plugin_settings()
+    settings = ctx.settings
     tsa_url = job.options.get("tsa_url") or settings.get("tsa_url") or None
     signer = identity.load(create_if_missing=True)
     if signer.created_now:
@@ -57,11 +66,6 @@ def sign_export(job: ExportJob) -> None:
 
 
 @hookimpl
-def studio_startup(app: Any) -> None:
-    config.bind(app)
-
-
-@hookimpl
 def studio_export_steps() -> list[ExportStep]:
     return [ExportStep(name="Content Credentials", run=sign_export, stage="file", final=True, option="sign",
                        default=True, off_notice=OFF_NOTICE, formats=tuple(SIGNABLE_MIME))]
@@ -75,12 +79,12 @@ def studio_commands() -> list[Command]:
 
 
 @hookimpl(tryfirst=True)  # provenance leads the report, as on the Content Credentials Verify page
-def studio_file_report(path: Path, app: Any) -> ReportSection:
+def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection:
     from . import report, trust
     from .verify import verify
 
     try:
-        anchors = trust.collect(config.plugin_settings(app))
+        anchors = trust.collect(ctx.settings)
         thumbnails: dict[str, bytes] = {}
         result = verify(path, anchors, thumbnails)
     except StudioError as exc:
@@ -90,7 +94,7 @@ def studio_file_report(path: Path, app: Any) -> ReportSection:
 
 
 @hookimpl
-def studio_doctor() -> dict[str, Any]:
+def studio_doctor(ctx: PluginContext) -> dict[str, Any]:
     import importlib.metadata
 
     from . import identity
@@ -98,6 +102,6 @@ def studio_doctor() -> dict[str, Any]:
     facts: dict[str, Any] = {"c2pa-python": importlib.metadata.version("c2pa-python")}
     folder = identity.credentials_dir()
     facts["identity"] = str(folder) if identity.exists(folder) else "none yet (made on the first signed export)"
-    tsa = config.plugin_settings().get("tsa_url")
+    tsa = ctx.settings.get("tsa_url")
     facts["timestamp authority"] = tsa or "none (offline)"
     return facts

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.errors import BadInputError
+from studio.api import BadInputError, Command, PluginContext, Record, sha256_file
 
-from . import config, identity, trust
+from . import identity, trust
 
 EXIT_OK, EXIT_INVALID = 0, 3
 
@@ -29,11 +28,11 @@ def configure_verify(parser: Any) -> None:
                         help="also trust the root certificates in this PEM file (repeatable)")
 
 
-def run_verify(args: Any, app: Any) -> int:
+def run_verify(args: Any, ctx: PluginContext) -> int:
     from .report import text
     from .verify import verify
 
-    anchors = trust.collect(config.plugin_settings(app), extra=args.trust_anchors)
+    anchors = trust.collect(ctx.settings, extra=args.trust_anchors)
     result = verify(Path(args.file), anchors)
     _print(args, result, text(result))
     return EXIT_INVALID if result["state"] == "invalid" else EXIT_OK
@@ -46,10 +45,7 @@ def configure_sign(parser: Any) -> None:
                         "(default: NAME-signed.EXT beside the input)")
 
 
-def run_sign(args: Any, app: Any) -> int:
-    from studio.document.provenance import Record
-    from studio.imageio import sha256_file
-
+def run_sign(args: Any, ctx: PluginContext) -> int:
     from .signing import format_of
 
     source = Path(args.file)
@@ -59,8 +55,8 @@ def run_sign(args: Any, app: Any) -> int:
         raise BadInputError(f"{source} is a folder, not a file.")
     format_of(source)  # an unsupported type is refused here, not copied unsigned (the step checks the rest)
     dest = Path(args.out) if args.out else source.with_name(f"{source.stem}-signed{source.suffix}")
-    options = dict(app.settings.export) | {"sign": True}
-    report = app.export.export_file(source, dest, Record.opened(str(source), sha256_file(source)), options)
+    options = ctx.export_options() | {"sign": True}
+    report = ctx.export_file(source, dest, Record.opened(str(source), sha256_file(source)), options)
     lines = [f"signed {report.path} ({report.format})"] + [f"  note: {n}" for n in report.notices]
     _print(args, report.to_dict(), "\n".join(lines))
     return EXIT_OK
@@ -73,7 +69,7 @@ def configure_init(parser: Any) -> None:
     parser.add_argument("--organization", metavar="TEXT", help="the organisation named in the certificates")
 
 
-def run_init(args: Any, app: Any) -> int:
+def run_init(args: Any, ctx: PluginContext) -> int:
     made = identity.create(args.name, args.organization, force=args.force)
     facts = made.describe()
     _print(args, facts, f"created a signing identity in {made.folder}\n"
@@ -89,7 +85,7 @@ def configure_import(parser: Any) -> None:
     parser.add_argument("--force", action="store_true", help="replace an existing identity")
 
 
-def run_import(args: Any, app: Any) -> int:
+def run_import(args: Any, ctx: PluginContext) -> int:
     made = identity.import_pem(Path(args.chain), Path(args.key), force=args.force)
     facts = made.describe()
     _print(args, facts, f"imported the signing identity of {facts['signer']['common_name']} "
@@ -101,7 +97,7 @@ def configure_export_root(parser: Any) -> None:
     parser.add_argument("out", metavar="OUT", help="where to write the root certificate (PEM); '-' prints it")
 
 
-def run_export_root(args: Any, app: Any) -> int:
+def run_export_root(args: Any, ctx: PluginContext) -> int:
     root = identity.export_root(Path(args.out))
     if args.out == "-":
         sys.stdout.write(root.decode("ascii"))
@@ -115,10 +111,10 @@ def configure_show(parser: Any) -> None:
     pass
 
 
-def run_show(args: Any, app: Any) -> int:
-    settings = config.plugin_settings(app)
+def run_show(args: Any, ctx: PluginContext) -> int:
+    settings = ctx.settings
     data: dict[str, Any] = {"identity": None, "tsa_url": settings.get("tsa_url"),
-                            "signing_on": bool(app.settings.export.get("sign", True))}
+                            "signing_on": bool(ctx.export_options().get("sign", True))}
     lines = []
     if identity.exists():
         facts = identity.load().describe()
@@ -143,8 +139,8 @@ def configure_trust(parser: Any) -> None:
     parser.add_argument("--remove", action="store_true", help="stop trusting this file")
 
 
-def run_trust(args: Any, app: Any) -> int:
-    settings = config.plugin_settings(app)
+def run_trust(args: Any, ctx: PluginContext) -> int:
+    settings = ctx.settings
     path = str(Path(args.pem).expanduser().resolve())
     listed = [str(p) for p in settings.get("trust_anchors") or []]
     if args.remove:
@@ -153,7 +149,7 @@ def run_trust(args: Any, app: Any) -> int:
         trust.TrustAnchors().add(trust.read_anchor_file(path), path)  # refuse a bad file now, not later
         listed = [p for p in listed if p != path] + [path]
     settings["trust_anchors"] = listed
-    config.save(app)
+    ctx.save_settings()
     _print(args, {"trust_anchors": listed}, f"{'no longer trusting' if args.remove else 'trusting'} {path}")
     return EXIT_OK
 
@@ -163,14 +159,14 @@ def configure_tsa(parser: Any) -> None:
     parser.add_argument("--off", action="store_true", help="sign without a timestamp authority (works offline)")
 
 
-def run_tsa(args: Any, app: Any) -> int:
+def run_tsa(args: Any, ctx: PluginContext) -> int:
     if not args.off and not args.url:
         raise BadInputError("Give a timestamp authority URL, or --off.")
     if args.url and not args.url.startswith(("http://", "https://")):
         raise BadInputError(f"'{args.url}' is not an http(s) URL.")
-    settings = config.plugin_settings(app)
+    settings = ctx.settings
     settings["tsa_url"] = None if args.off else args.url
-    config.save(app)
+    ctx.save_settings()
     _print(args, {"tsa_url": settings["tsa_url"]},
            f"timestamp authority: {settings['tsa_url'] or 'none (signing works offline)'}")
     return EXIT_OK

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.atomic import atomic_write_bytes
-from studio.errors import BadInputError, StudioError
-from studio.settings import config_dir
+from studio.api import BadInputError, StudioError, atomic_write_bytes, config_dir
 
 from . import certs
 

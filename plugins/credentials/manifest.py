@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio import APP_NAME, __version__
-from studio.document.provenance import (
+from studio.api import (
+    APP_NAME,
     COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA,
     CONTENT_RELATIONSHIPS,
     DIGITAL_SOURCE_PREFIX,
@@ -30,6 +30,7 @@ from studio.document.provenance import (
     TRAINED_ALGORITHMIC_MEDIA,
     Ingredient,
     Record,
+    __version__,
 )
 
 MAX_CHAIN = 64
@@ -319,9 +320,10 @@ def build_plan(record: Record, performed: list[dict[str, Any]], title: str,
         b.action(name, step, ids, source_type=source, when=step.created)
     assertions: list[dict[str, Any]] = []
     for entry in performed:
-        name = entry.get("c2pa_action")
-        if not isinstance(name, str) or not name:
+        performed_action = entry.get("c2pa_action")
+        if not isinstance(performed_action, str) or not performed_action:
             continue
+        name = performed_action
         extra = {f"org.studio.{k}": _json_value(v) for k, v in entry.items()
                  if k not in ("c2pa_action", "soft_binding") and not isinstance(v, (bytes, bytearray))}
         b.action(name, None, [], extra=extra)
@@ -345,7 +347,8 @@ def soft_binding(entry: dict[str, Any]) -> dict[str, Any]:
     The watermark step may give ``soft_binding: {"alg": ..., "value": ...}``, or
     ``alg`` and ``payload`` (or ``identifier``) in its ``performed`` entry.
     """
-    given = entry.get("soft_binding") if isinstance(entry.get("soft_binding"), dict) else {}
+    stated = entry.get("soft_binding")
+    given: dict[str, Any] = stated if isinstance(stated, dict) else {}
     alg = str(given.get("alg") or entry.get("alg") or WATERMARK_ALG)
     value = given.get("value") or entry.get("payload") or entry.get("identifier") or ""
     if isinstance(value, (bytes, bytearray)):

@@ -6,7 +6,7 @@ import base64
 import io
 from typing import Any
 
-from studio.report import Finding, ReportSection
+from studio.api import Finding, ReportSection
 
 from . import explain
 

@@ -15,8 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError, StudioError
-from studio.formats import BY_SUFFIX, SIGNABLE_MIME
+from studio.api import BY_SUFFIX, SIGNABLE_MIME, BadInputError, StudioError
 
 from . import trust
 from .identity import REINIT_HINT, IdentityError, SigningIdentity
@@ -131,7 +130,7 @@ def trial_sign(identity: SigningIdentity) -> None:
     """Sign a tiny image in memory: proves the C2PA library accepts this identity (import checks it)."""
     from PIL import Image
 
-    from studio.document.provenance import Record
+    from studio.api import Record
 
     from .manifest import build_plan
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError
+from studio.api import BadInputError
 
 from . import certs, identity
 

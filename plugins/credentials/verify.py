@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError
+from studio.api import BadInputError
 
 from . import explain, trust
 from .signing import sniff
@@ -95,7 +95,7 @@ def no_credentials() -> dict[str, Any]:
 
 
 def _check_readable(path: Path) -> None:
-    from studio.imageio import check_file
+    from studio.api import check_file
 
     check_file(path, "a file")
 

@@ -20,29 +20,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.hookspecs import hookimpl
+from studio.api import hookimpl
 
 __version__ = "0.1.0"
 
 
 @hookimpl
 def studio_actions() -> list[Any]:
-    from studio_plugins.diffusion.generate import GENERATE
+    from .generate import GENERATE
 
     return [GENERATE]
 
 
 @hookimpl
 def studio_commands() -> list[Any]:
-    from studio_plugins.diffusion.commands import COMMANDS
-    from studio_plugins.diffusion.regenerate import COMMANDS as REGENERATE
+    from .commands import COMMANDS
+    from .regenerate import COMMANDS as REGENERATE
 
     return [*COMMANDS, *REGENERATE]
 
 
 @hookimpl
 def studio_doctor() -> dict[str, Any]:
-    from studio_plugins.diffusion.library import BUILTIN_MODEL, builtin_dir
+    from .library import BUILTIN_MODEL, builtin_dir
 
     builtin = builtin_dir() / BUILTIN_MODEL
     return {

@@ -6,27 +6,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.errors import BadInputError
-from studio_plugins.diffusion.engine import COMPILE_MODES
-from studio_plugins.diffusion.hashing import model_sha256
-from studio_plugins.diffusion.library import ModelLibrary, builtin_dir, inspect_model
+from studio.api import BadInputError, Command, PluginContext
 
-PLUGIN = "diffusion"
+from .engine import COMPILE_MODES
+from .hashing import model_sha256
+from .library import ModelLibrary, builtin_dir, inspect_model
+
 FOLDER_KEYS = {"add": "model_dirs", "a1111": "a1111_dirs", "comfyui": "comfyui_dirs"}
 BOOL_OPTIONS = ("allow_pickle", "attention_slicing", "vae_slicing", "vae_tiling", "channels_last", "fuse_qkv")
-
-
-def _settings(app: Any) -> dict[str, Any]:
-    return app.settings.plugin_settings(PLUGIN)
 
 
 def _list_configure(parser: Any) -> None:
     parser.add_argument("--kind", choices=("checkpoint", "vae", "lora"), help="only this kind")
 
 
-def _list_run(args: Any, app: Any) -> int:
-    models = ModelLibrary(_settings(app)).scan()
+def _list_run(args: Any, ctx: PluginContext) -> int:
+    models = ModelLibrary(ctx.settings).scan()
     if args.kind:
         models = [m for m in models if m.kind == args.kind]
     if args.json:
@@ -46,8 +41,8 @@ def _info_configure(parser: Any) -> None:
     parser.add_argument("--no-hash", action="store_true", help="do not compute the SHA-256")
 
 
-def _info_run(args: Any, app: Any) -> int:
-    settings = _settings(app)
+def _info_run(args: Any, ctx: PluginContext) -> int:
+    settings = ctx.settings
     path = Path(args.model).expanduser()
     if path.exists():
         info = inspect_model(path, bool(settings.get("allow_pickle", False)))
@@ -89,8 +84,8 @@ def _folders_configure(parser: Any) -> None:
     parser.add_argument("--remove", metavar="PATH", action="append", default=[], help="stop searching a folder")
 
 
-def _folders_run(args: Any, app: Any) -> int:
-    settings = _settings(app)
+def _folders_run(args: Any, ctx: PluginContext) -> int:
+    settings = ctx.settings
     changed = False
     for option, key in FOLDER_KEYS.items():
         for folder in getattr(args, option):
@@ -102,13 +97,13 @@ def _folders_run(args: Any, app: Any) -> int:
                 current.append(str(path))
                 changed = True
     for folder in args.remove:
-        path = str(Path(folder).expanduser().resolve())
+        resolved = str(Path(folder).expanduser().resolve())
         for key in FOLDER_KEYS.values():
-            if path in settings.get(key, []):
-                settings[key].remove(path)
+            if resolved in settings.get(key, []):
+                settings[key].remove(resolved)
                 changed = True
     if changed:
-        app.settings.save()
+        ctx.save_settings()
     roots = [{"path": str(p), "source": s, "exists": p.is_dir()} for p, s, _k in ModelLibrary(settings).roots()]
     if args.json:
         print(json.dumps(roots, indent=2))
@@ -133,8 +128,8 @@ def _options_configure(parser: Any) -> None:
                         help="how many models stay loaded (default 1)")
 
 
-def _options_run(args: Any, app: Any) -> int:
-    settings = _settings(app)
+def _options_run(args: Any, ctx: PluginContext) -> int:
+    settings = ctx.settings
     changed = False
     for name in (*BOOL_OPTIONS, "dtype", "cpu_offload", "compile", "default_model", "cache_size"):
         value = getattr(args, name, None)
@@ -144,7 +139,7 @@ def _options_run(args: Any, app: Any) -> int:
             settings[name] = value
             changed = True
     if changed:
-        app.settings.save()
+        ctx.save_settings()
     shown = {"builtin_models": str(builtin_dir())} | {k: v for k, v in settings.items()
                                                        if not k.endswith("_dirs")}
     if args.json:

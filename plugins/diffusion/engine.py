@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError, StudioError
-from studio_plugins.diffusion.families import FAMILIES, Family
-from studio_plugins.diffusion.hashing import model_sha256
-from studio_plugins.diffusion.library import ModelInfo
-from studio_plugins.diffusion.offline import go_offline
-from studio_plugins.diffusion.preview import LatentPreview, preview_for
+from studio.api import BadInputError, StudioError
+
+from .families import FAMILIES, Family
+from .hashing import model_sha256
+from .library import ModelInfo
+from .offline import go_offline
+from .preview import LatentPreview, preview_for
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class Engine:
                                            use_safetensors=None if options.allow_pickle else True,
                                            **_variant(info.path), **extra)
             else:
-                from studio_plugins.diffusion.single_file import config_folder
+                from .single_file import config_folder
 
                 assert info.header is not None and info.identity is not None
                 folder = config_folder(info.identity, info.header)
@@ -278,7 +279,7 @@ class Engine:
             if info.format == "diffusers":
                 vae = AutoencoderKL.from_pretrained(str(info.path), **dtype, local_files_only=True)
             else:
-                from studio_plugins.diffusion.single_file import vae_config_folder
+                from .single_file import vae_config_folder
 
                 assert info.header is not None and info.identity is not None
                 folder = vae_config_folder(info.header, info.identity.details.get("prefix", ""),

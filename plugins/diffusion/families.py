@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio_plugins.diffusion.header import SafetensorsHeader
+from .header import SafetensorsHeader
 
 UNET = "model.diffusion_model."
 SD_SCHEDULERS = ("euler", "euler_a", "dpmpp_2m_karras", "ddim", "lcm")
@@ -196,6 +196,7 @@ def _identify_lora(header: SafetensorsHeader) -> Identity:
         if ("attn2" in key) and ("to_k" in key) and re.search(r"(lora_down|lora_A|lora\.down)\.weight$", key):
             if len(info.shape) >= 2:
                 dims.add(info.shape[1])
+    family: str | None
     if any(k.startswith("transformer.") or k.startswith("lora_transformer_") for k in header.tensors):
         family, base = "sd3", ""
     else:

@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import re
 import secrets
-import weakref
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from studio.actions import Action, ActionResult, OutputImage, Param, Progress
-from studio.document.provenance import Ingredient
-from studio.errors import BadInputError
-from studio_plugins.diffusion.engine import Engine, EngineOptions, Loaded
-from studio_plugins.diffusion.library import ModelInfo, ModelLibrary
-from studio_plugins.diffusion.offline import go_offline
-from studio_plugins.diffusion.records import build_record, library_versions
-from studio_plugins.diffusion.schedulers import CHOICES, describe, make_scheduler, sampler_label
-from studio_plugins.diffusion.worker import run_pipeline
+from studio.api import (
+    Action,
+    ActionResult,
+    BadInputError,
+    Ingredient,
+    JobContext,
+    OutputImage,
+    Param,
+    PluginContext,
+    Progress,
+)
+
+from .engine import Engine, EngineOptions, Loaded
+from .library import ModelInfo, ModelLibrary
+from .offline import go_offline
+from .records import build_record, library_versions
+from .schedulers import CHOICES, describe, make_scheduler, sampler_label
+from .worker import run_pipeline
 
 MAX_SIDE = 4096
 MAX_SEED = 2**31 - 1
 MAX_BATCH = 16
-_ENGINES: weakref.WeakKeyDictionary[Any, Engine] = weakref.WeakKeyDictionary()
 
 PARAMS = (
     Param("prompt", "text", required=True, help="what to make"),
@@ -48,12 +55,14 @@ PARAMS = (
 )
 
 
-def engine_for(app: Any) -> Engine:
-    """The engine (pipeline cache and worker thread) of this application."""
-    engine = _ENGINES.get(app)
-    if engine is None:
-        size = int(app.settings.plugin_settings("diffusion").get("cache_size", 1) or 1)
-        engine = _ENGINES[app] = Engine(cache_size=size)
+def engine_for(ctx: PluginContext) -> Engine:
+    """The engine (pipeline cache and worker thread) of this plugin in this application (``ctx.state``)."""
+    with ctx.lock:
+        engine = ctx.state.get("engine")
+        if engine is None:
+            size = int(ctx.settings.get("cache_size", 1) or 1)
+            engine = ctx.state["engine"] = Engine(cache_size=size)
+    assert isinstance(engine, Engine)
     return engine
 
 
@@ -138,10 +147,10 @@ def _resize(pixels: np.ndarray, width: int, height: int, interpolation: str = "a
     return cv2.resize(pixels, (width, height), interpolation=flag)
 
 
-def run_generate(ctx: Any, params: dict[str, Any]) -> Generator[Progress, None, ActionResult]:
+def run_generate(ctx: JobContext, params: dict[str, Any]) -> Generator[Progress, None, ActionResult]:
     go_offline()
-    app = ctx.app
-    settings = app.settings.plugin_settings("diffusion")
+    plugin = ctx.plugin
+    settings = plugin.settings
     library = ModelLibrary(settings)
     prompt = str(params["prompt"]).strip()
     if not prompt:
@@ -154,13 +163,13 @@ def run_generate(ctx: Any, params: dict[str, Any]) -> Generator[Progress, None, 
     info = library.resolve(params["model"], "checkpoint")
     vae_info = library.resolve(params["vae"], "vae") if params["vae"].strip() else None
     loras = [(library.resolve(ref, "lora"), weight) for ref, weight in parse_loras(params["lora"])]
-    choice = app.runtime.choice()
+    choice = plugin.runtime.choice()
     options = EngineOptions.from_settings(settings, choice.device, choice.dtype)
     if explicit:
-        from studio_plugins.diffusion.families import FAMILIES
+        from .families import FAMILIES
 
         check_size(*explicit, FAMILIES[info.family or "sd1"].size_multiple)
-    engine = engine_for(app)
+    engine = engine_for(plugin)
     yield Progress(0, 1, f"loading {info.name}")
     loaded = engine.load(info, options)
     ctx.check_cancelled()
@@ -231,11 +240,11 @@ def _call_arguments(pipe: Any, loaded: Loaded, mode: str, prompt: str, params: d
     return kwargs, init_rgb, mask_px
 
 
-def _outputs(ctx: Any, params: dict[str, Any], info: ModelInfo, loaded: Loaded, pipe: Any, run: Settings,
+def _outputs(ctx: JobContext, params: dict[str, Any], info: ModelInfo, loaded: Loaded, pipe: Any, run: Settings,
              mode: str, seed: int, batch: int, strength: float, images: np.ndarray, vae: Any,
              loras: list[dict[str, Any]], init: Any, mask: Any) -> list[OutputImage]:
     options = loaded.options
-    choice = ctx.app.runtime.choice()
+    choice = ctx.plugin.runtime.choice()
     concrete = {
         "prompt": str(params["prompt"]).strip(), "negative_prompt": str(params["negative_prompt"]),
         "model": params["model"].strip() or info.name, "steps": run.steps, "guidance": run.guidance,
@@ -250,8 +259,6 @@ def _outputs(ctx: Any, params: dict[str, Any], info: ModelInfo, loaded: Loaded, 
                                       role="Init image", record=init.record))
     if mask is not None:
         ingredients.append(Ingredient(title=mask.name, relationship="inputTo", role="Mask", record=mask.record))
-    plugin = ctx.job.action.plugin if getattr(ctx, "job", None) else "diffusion"
-    plugin_info = ctx.app.host.plugins.get(plugin)
     outputs = []
     for index, pixels in enumerate(images):
         extra = {
@@ -264,8 +271,8 @@ def _outputs(ctx: Any, params: dict[str, Any], info: ModelInfo, loaded: Loaded, 
         }
         title = str(params["prompt"]).strip()[:48] + (f" #{index + 1}" if batch > 1 else "")
         record = build_record(concrete, extra, model, title, mode)
-        record.plugin = plugin
-        record.plugin_version = plugin_info.version if plugin_info else ""
+        record.plugin = ctx.plugin.name
+        record.plugin_version = ctx.plugin.version
         record.ingredients = list(ingredients)
         outputs.append(OutputImage(pixels, name=f"{title} (seed {seed + index})", record=record))
     return outputs

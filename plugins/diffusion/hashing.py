@@ -15,8 +15,7 @@ import json
 import threading
 from pathlib import Path
 
-from studio.atomic import atomic_write_bytes
-from studio.settings import cache_dir
+from studio.api import atomic_write_bytes, cache_dir
 
 _LOCK = threading.Lock()
 FOLDER_SUFFIXES = (".safetensors", ".json", ".txt", ".bin", ".model")

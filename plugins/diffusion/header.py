@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.errors import BadInputError
+from studio.api import BadInputError
 
 MAX_HEADER = 100 * 1024 * 1024  # the safetensors library's own limit
 DTYPE_SIZES = {

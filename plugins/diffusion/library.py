@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError, StudioError
-from studio_plugins.diffusion.families import FAMILIES, Identity, UnknownModelError, identify_folder, identify_header
-from studio_plugins.diffusion.header import (
+from studio.api import BadInputError, StudioError
+
+from .families import FAMILIES, Identity, UnknownModelError, identify_folder, identify_header
+from .header import (
     PICKLE_SUFFIXES,
     SafetensorsHeader,
     header_from_state_dict,
@@ -38,7 +39,7 @@ MAX_DEPTH = 3
 
 def builtin_dir() -> Path:
     """Where the built-in models live (``STUDIO_BUILTIN_MODELS`` overrides it)."""
-    from studio.paths import builtin_models_dir
+    from studio.api import builtin_models_dir
 
     override = os.environ.get("STUDIO_BUILTIN_MODELS")
     return Path(override) if override else builtin_models_dir()

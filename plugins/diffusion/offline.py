@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 OFFLINE_VARIABLES = {
     "HF_HUB_OFFLINE": "1",
@@ -26,7 +27,7 @@ def go_offline() -> None:
         os.environ[key] = value
     import sys
 
-    constants = sys.modules.get("huggingface_hub.constants")
+    constants: Any = sys.modules.get("huggingface_hub.constants")  # set only if already imported
     if constants is not None:
         constants.HF_HUB_OFFLINE = True
     for name in ("diffusers", "transformers", "huggingface_hub", "accelerate", "peft"):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from studio_plugins.diffusion.families import SD_LATENT_RGB, SDXL_LATENT_BIAS, SDXL_LATENT_RGB
+from .families import SD_LATENT_RGB, SDXL_LATENT_BIAS, SDXL_LATENT_RGB
 
 STANDARD_VAE_CHANNELS = [128, 256, 512, 512]
 

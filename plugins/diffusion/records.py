@@ -7,8 +7,7 @@ import importlib.metadata
 import re
 from typing import Any
 
-from studio import APP_NAME, __version__
-from studio.document.provenance import TRAINED_ALGORITHMIC_MEDIA, Record
+from studio.api import APP_NAME, TRAINED_ALGORITHMIC_MEDIA, Record, __version__
 
 LIBRARIES = ("torch", "diffusers", "transformers", "safetensors", "accelerate", "peft", "numpy")
 

@@ -8,12 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from studio.actions import Command
-from studio.document.layers import Layer
-from studio.document.provenance import Record
-from studio.errors import BadInputError, StudioError
-from studio_plugins.diffusion.hashing import model_sha256
-from studio_plugins.diffusion.library import ModelLibrary
+from studio.api import BadInputError, Command, JobState, Layer, PluginContext, Record, StudioError
+
+from .hashing import model_sha256
+from .library import ModelLibrary
 
 
 def record_from_png(path: Path) -> Record:
@@ -35,14 +33,12 @@ def record_from_png(path: Path) -> Record:
         raise BadInputError(f"{path.name}: its Studio record is damaged ({exc}).") from None
 
 
-def regenerate(app: Any, record: Record, init: Layer | None = None, mask: Layer | None = None,
+def regenerate(ctx: PluginContext, record: Record, init: Layer | None = None, mask: Layer | None = None,
                model: str | None = None) -> tuple[np.ndarray, Record]:
     """Run the recorded generation again and return (pixels, new record) of the recorded batch position."""
-    from studio.jobs import Job, JobState, execute
-
     if record.action != "generate":
         raise BadInputError(f"This record is of '{record.action}', not of a generation.")
-    action = app.action("generate")
+    action = ctx.action("generate")
     params = {k: v for k, v in record.params.items() if k in {p.name for p in action.params}}
     mode = record.extra.get("mode", "txt2img")
     if mode in ("img2img", "inpaint") and init is None:
@@ -52,9 +48,9 @@ def regenerate(app: Any, record: Record, init: Layer | None = None, mask: Layer 
     params["init"] = init if mode != "txt2img" else None
     params["mask"] = mask if mode == "inpaint" else None
     wanted = (record.model or {}).get("sha256")
-    library = ModelLibrary(app.settings.plugin_settings("diffusion"))
+    library = ModelLibrary(ctx.settings)
     params["model"] = model or _find_model(library, params.get("model", ""), record, wanted)
-    job = execute(Job(action=action, params=params), app)
+    job = ctx.run_action(action, params)
     if job.state == JobState.FAILED:
         raise StudioError(job.error)
     if job.state != JobState.FINISHED or job.result is None:
@@ -93,8 +89,8 @@ def _configure(parser: Any) -> None:
     parser.add_argument("--out", "-o", metavar="FILE", help="where to write the regenerated image")
 
 
-def _run(args: Any, app: Any) -> int:
-    from studio.imageio import load_image, load_mask
+def _run(args: Any, ctx: PluginContext) -> int:
+    from studio.api import load_image, load_mask
 
     source = Path(args.file)
     record = record_from_png(source)
@@ -104,13 +100,13 @@ def _run(args: Any, app: Any) -> int:
         init = Layer(loaded.pixels, name=Path(args.init).name, record=Record.opened(args.init, loaded.sha256))
     if args.mask:
         mask = Layer(load_mask(args.mask), name=Path(args.mask).name, kind="mask")
-    pixels, new_record = regenerate(app, record, init, mask, args.model)
+    pixels, new_record = regenerate(ctx, record, init, mask, args.model)
     out = Path(args.out) if args.out else source.with_name(f"{source.stem}-regenerated.png")
     same = None
     if source.suffix.lower() == ".png":  # the new pixels, before export steps, against the original file's
         original = load_image(source).pixels[..., :3]
         same = bool(original.shape == pixels[..., :3].shape and np.array_equal(original, pixels[..., :3]))
-    report = app.export.export_image(pixels, out, new_record, dict(app.settings.export))
+    report = ctx.export_image(pixels, out, new_record, ctx.export_options())
     if args.json:
         print(json.dumps({"path": str(out), "identical_pixels": same, "export": report.to_dict()}, indent=2))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio.errors import BadInputError
+from studio.api import BadInputError
 
 # name -> (AUTOMATIC1111 sampler label, diffusers class, settings on top of the model's config)
 SCHEDULERS: dict[str, tuple[str, str, dict[str, Any]]] = {

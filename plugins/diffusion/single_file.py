@@ -22,10 +22,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from studio.settings import cache_dir
-from studio_plugins.diffusion.families import FAMILIES, UNET, Identity
-from studio_plugins.diffusion.header import SafetensorsHeader
-from studio_plugins.diffusion.tokenizer_files import CONFIGS, EOS, write_tokenizer
+from studio.api import cache_dir
+
+from .families import FAMILIES, UNET, Identity
+from .header import SafetensorsHeader
+from .tokenizer_files import CONFIGS, EOS, write_tokenizer
 
 SCHEMA = 1  # bump when the fitting rules change, so cached folders are rebuilt
 

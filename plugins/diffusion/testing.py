@@ -3,6 +3,9 @@
 Like diffusers' own tests, but the tokenizers are built from the CLIP
 vocabulary shipped with this plugin, so nothing is downloaded. ``scale``
 widens the UNet for benchmarks that need realistic step times.
+
+(``diffusers``' package typing resolves its model classes to placeholder
+objects without torch's methods, hence the ``type: ignore`` on ``.eval()``.)
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from studio_plugins.diffusion.tokenizer_files import EOS, write_tokenizer
+from .tokenizer_files import EOS, write_tokenizer
 
 SD_SCHEDULE = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
                    steps_offset=1, timestep_spacing="leading", prediction_type="epsilon")
@@ -46,7 +49,7 @@ def vae(channels: tuple[int, ...] = (32, 64), seed: int = 0, latent_channels: in
                          down_block_types=("DownEncoderBlock2D",) * len(channels),
                          up_block_types=("UpDecoderBlock2D",) * len(channels), latent_channels=latent_channels,
                          layers_per_block=extra.pop("layers_per_block", 1),
-                         norm_num_groups=extra.pop("norm_num_groups", 32), **extra).eval()
+                         norm_num_groups=extra.pop("norm_num_groups", 32), **extra).eval()  # type: ignore[attr-defined]
 
 
 def tiny_sd1(seed: int = 0, channels: tuple[int, ...] = (32, 64), sample_size: int = 32,
@@ -62,7 +65,7 @@ def tiny_sd1(seed: int = 0, channels: tuple[int, ...] = (32, 64), sample_size: i
         out_channels=4, cross_attention_dim=32, attention_head_dim=8, norm_num_groups=32,
         down_block_types=("CrossAttnDownBlock2D",) * (levels - 1) + ("DownBlock2D",),
         up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * (levels - 1),
-    ).eval()
+    ).eval()  # type: ignore[attr-defined]
     return StableDiffusionPipeline(
         vae=vae(vae_channels, seed=seed), text_encoder=clip_text(seed=seed), tokenizer=tokenizer(), unet=unet,
         scheduler=EulerDiscreteScheduler(**SD_SCHEDULE), safety_checker=None, feature_extractor=None,
@@ -82,7 +85,7 @@ def tiny_sdxl(seed: int = 0) -> Any:
         attention_head_dim=(2, 4), use_linear_projection=True, addition_embed_type="text_time",
         addition_time_embed_dim=8, transformer_layers_per_block=(1, 2), projection_class_embeddings_input_dim=80,
         cross_attention_dim=64, norm_num_groups=32,
-    ).eval()
+    ).eval()  # type: ignore[attr-defined]
     return StableDiffusionXLPipeline(
         vae=vae(seed=seed, scaling_factor=0.13025), text_encoder=clip_text(seed=seed),
         text_encoder_2=clip_text(projection=32, seed=seed + 1), tokenizer=tokenizer(), tokenizer_2=tokenizer("!"),
@@ -99,7 +102,7 @@ def tiny_sd3(seed: int = 0) -> Any:
     transformer = SD3Transformer2DModel(
         sample_size=32, patch_size=1, in_channels=16, num_layers=1, attention_head_dim=8, num_attention_heads=4,
         caption_projection_dim=32, joint_attention_dim=64, pooled_projection_dim=64, out_channels=16,
-    ).eval()
+    ).eval()  # type: ignore[attr-defined]
     return StableDiffusion3Pipeline(
         transformer=transformer, scheduler=FlowMatchEulerDiscreteScheduler(),
         vae=vae((4,), seed=seed, latent_channels=16, layers_per_block=1, norm_num_groups=1, use_quant_conv=False,

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from studio.settings import cache_dir
+from studio.api import cache_dir
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 BPE_FILE = CONFIGS / "clip" / "bpe_simple_vocab_16e6.txt.gz"

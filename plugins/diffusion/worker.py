@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-from studio.actions import Progress
-from studio.errors import Cancelled, StudioError
-from studio_plugins.diffusion.engine import MEMORY_HINT, Engine, _empty_device_cache, is_out_of_memory
+from studio.api import Cancelled, Progress, StudioError
+
+from .engine import MEMORY_HINT, Engine, _empty_device_cache, is_out_of_memory
 
 
 def run_pipeline(

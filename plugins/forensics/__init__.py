@@ -4,9 +4,10 @@ For any image or video it adds to the evidence report: metadata markers (IPTC
 digital source type, generator text chunks, EXIF), pixel forensics with
 heatmaps (error level, noise residual, frequency spectrum, JPEG history,
 copy-move, faces), a small upsampling-trace detector trained in this
-repository, and detectors the user supplies. ``studio inspect FILE`` prints
-every plugin's sections. Nothing here says "fake" or "real": each signal says
-what it can and cannot tell.
+repository, and detectors the user supplies. ``studio inspect FILE`` (a core
+command) prints every plugin's sections; this plugin adds its ``--detector
+FILE`` option. Nothing here says "fake" or "real": each signal says what it
+can and cannot tell.
 
 Settings (``plugins.forensics`` in settings.json): ``detectors``, a list of
 ``.safetensors`` detector files to run on every inspected image.
@@ -17,21 +18,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.hookspecs import hookimpl
-from studio.report import ReportSection
+from studio.api import PluginContext, ReportOption, ReportSection, hookimpl
 
 __version__ = "0.1.0"
-PLUGIN = "forensics"
 
 
-def configured_detectors(app: Any) -> tuple[list[Any], list[ReportSection]]:
+def configured_detectors(ctx: PluginContext) -> tuple[list[Any], list[ReportSection]]:
     """The user's detectors from the settings, and a section for each one that cannot be loaded."""
-    from studio.errors import StudioError
-    from studio_plugins.forensics.userdetector import load_user_detector
+    from studio.api import StudioError
+
+    from .userdetector import load_user_detector
 
     loaded, failed = [], []
-    for entry in app.settings.plugin_settings(PLUGIN).get("detectors", []) or []:
+    for entry in ctx.settings.get("detectors", []) or []:
         try:
             loaded.append(load_user_detector(entry))
         except StudioError as exc:
@@ -40,25 +39,36 @@ def configured_detectors(app: Any) -> tuple[list[Any], list[ReportSection]]:
     return loaded, failed
 
 
+def _load_detector(value: str) -> Any:
+    from .userdetector import load_user_detector
+
+    return load_user_detector(value)
+
+
+@hookimpl(trylast=True)  # Content Credentials and watermarks lead: they are the strongest signals when present
+def studio_file_report(path: Path, ctx: PluginContext, options: dict[str, list[Any]]) -> list[ReportSection]:
+    from .sections import file_sections
+    from .source import is_video
+
+    if is_video(path):
+        return file_sections(path)
+    detectors, failed = configured_detectors(ctx)
+    extra = list(options.get("detector", []))  # studio inspect --detector FILE
+    sections = file_sections(path, detectors + extra)
+    cut = len(sections) - len(extra)
+    return sections[:cut] + failed + sections[cut:]
+
+
 @hookimpl
-def studio_file_report(path: Path, app: Any) -> list[ReportSection]:
-    from studio_plugins.forensics.sections import file_sections
-    from studio_plugins.forensics.source import is_video
-
-    detectors, failed = ([], []) if is_video(path) else configured_detectors(app)
-    return file_sections(path, detectors) + failed
-
-
-@hookimpl
-def studio_commands() -> list[Command]:
-    from studio_plugins.forensics.inspect_cmd import inspect_command
-
-    return [inspect_command()]
+def studio_report_options() -> list[ReportOption]:
+    return [ReportOption("detector", metavar="FILE", load=_load_detector,
+                         help="also run a detector you supply (.safetensors: a CNNDetection-style ResNet or a "
+                              "linear probe on Studio's features); may be repeated")]
 
 
 @hookimpl
 def studio_doctor() -> dict[str, Any]:
-    from studio_plugins.forensics.detector import builtin_path
+    from .detector import builtin_path
 
     path = builtin_path()
     return {"detector": f"{path} ({'present' if path.exists() else 'MISSING'})"}

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import Analysis, describe_box, display_box
-from studio_plugins.forensics.source import ImageSource
+from studio.api import Finding
+
+from .heatmap import Analysis, describe_box, display_box
+from .source import ImageSource
 
 ANALYSIS_SIDE = 1024  # keypoints are found on a copy at most this large
 MAX_FEATURES = 4000
@@ -28,11 +29,11 @@ def find_clones(gray: np.ndarray) -> list[dict]:
     import cv2
 
     img = np.clip(gray, 0, 255).astype(np.uint8)
-    orb = cv2.ORB_create(nfeatures=MAX_FEATURES, fastThreshold=7, edgeThreshold=15, patchSize=15)
+    orb = cv2.ORB.create(nfeatures=MAX_FEATURES, fastThreshold=7, edgeThreshold=15, patchSize=15)
     keypoints, descriptors = orb.detectAndCompute(img, None)
     if descriptors is None or len(keypoints) < MIN_INLIERS * 2:
         return []
-    points = np.float32([k.pt for k in keypoints])
+    points = np.array([k.pt for k in keypoints], np.float32)
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     knn = matcher.knnMatch(descriptors, descriptors, k=3)
     pairs = set()
@@ -87,7 +88,7 @@ def copy_move(source: ImageSource) -> Analysis:
     small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) \
         if f < 1.0 else gray
     groups = find_clones(small)
-    heat = np.zeros(small.shape, np.float32)
+    heat: np.ndarray = np.zeros(small.shape, np.float32)
     to_file = 1.0 / (f * source.scale)
     findings: list[Finding] = []
     boxes = []
@@ -108,7 +109,7 @@ def copy_move(source: ImageSource) -> Analysis:
                                 + ": a cloned (copy-moved) area, or a pattern that repeats in the scene."))
     if heat.any():
         heat = cv2.GaussianBlur(heat, (0, 0), max(2.0, small.shape[1] / 256))
-        heat /= max(float(heat.max()), 1e-6)
+        heat = heat / max(float(heat.max()), 1e-6)
     data = {"groups": boxes, "analysed_side": int(max(small.shape))}
     if groups:
         state = "repeated-areas"

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import StudioError
-from studio.report import Finding
-from studio_plugins.forensics.features import FEATURE_NAMES, PATCH, grid_patches, patch_features, textured
-from studio_plugins.forensics.heatmap import Analysis
-from studio_plugins.forensics.source import ImageSource
+from studio.api import Finding, StudioError
+
+from .features import FEATURE_NAMES, PATCH, grid_patches, patch_features, textured
+from .heatmap import Analysis
+from .source import ImageSource
 
 BUILTIN_NAME = "upsampling-logreg.npz"
 MAX_PATCHES = 64
@@ -60,7 +60,7 @@ def load_linear_npz(path: Path) -> LinearModel:
 
 
 def builtin_path() -> Path:
-    from studio.paths import assets_dir
+    from studio.api import assets_dir
 
     return assets_dir() / "detectors" / BUILTIN_NAME
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import Analysis, describe_box
-from studio_plugins.forensics.source import ImageSource, box_to_display, to_display
+from studio.api import Finding
+
+from .heatmap import Analysis, describe_box
+from .source import ImageSource, box_to_display, to_display
 
 DETECT_SIDE = 360  # faces are searched on a copy at most this large
 MIN_FACE = 24  # pixels at detection size

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.report import Finding, Heatmap
-from studio_plugins.forensics.source import ImageSource, box_to_display, to_display
+from studio.api import Finding, Heatmap
+
+from .source import ImageSource, box_to_display, to_display
 
 MAX_HEATMAP_SIDE = 1024  # heatmaps are stored at most this large; the canvas scales them up
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import (
+from studio.api import Finding
+
+from .heatmap import (
     Analysis,
     crop_to,
     describe_box,
@@ -21,7 +22,7 @@ from studio_plugins.forensics.heatmap import (
     is_local,
     scale01,
 )
-from studio_plugins.forensics.source import ImageSource
+from .source import ImageSource
 
 # the example tables of the JPEG standard (ITU T.81 Annex K), natural order
 STD_LUMA = np.array([

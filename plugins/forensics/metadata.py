@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.report import Finding, ReportSection
-from studio_plugins.forensics.source import GPS_IFD, ImageSource
+from studio.api import Finding, ReportSection
+
+from .source import GPS_IFD, ImageSource
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 # IPTC digital source types: plain label, and whether it declares generated (or partly generated) media
@@ -140,7 +141,9 @@ def parse_a1111(text: str) -> dict[str, str]:
         return result
     settings_line = lines[-1] if re.search(r"\bSteps:\s*\d+", lines[-1]) else ""
     body = lines[:-1] if settings_line else lines
-    prompt, negative, in_negative = [], [], False
+    prompt: list[str] = []
+    negative: list[str] = []
+    in_negative = False
     for line in body:
         if line.startswith("Negative prompt:"):
             in_negative = True

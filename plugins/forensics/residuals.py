@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.heatmap import (
+from studio.api import Finding
+
+from .heatmap import (
     Analysis,
     block_mean,
     describe_box,
@@ -21,7 +22,7 @@ from studio_plugins.forensics.heatmap import (
     is_local,
     scale01,
 )
-from studio_plugins.forensics.source import ImageSource
+from .source import ImageSource
 
 ELA_BLOCK = 8  # the JPEG grid
 NOISE_BLOCK = 16  # pixels per noise-level estimate (8×8 wavelet coefficients)
@@ -47,9 +48,10 @@ def error_level(source: ImageSource, quality: int) -> Analysis:
 
     luma = cv2.cvtColor(source.rgb, cv2.COLOR_RGB2GRAY)  # JPEG keeps most of its error in luma; 3× faster
     ok, encoded = cv2.imencode(".jpg", luma, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - OpenCV always encodes a grey array
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if ok else None
+    if decoded is None:  # pragma: no cover - OpenCV always encodes a grey array
         raise RuntimeError("JPEG encoding failed")
-    diff = cv2.absdiff(luma, cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE))
+    diff = cv2.absdiff(luma, decoded)
     ela = block_mean(diff, ELA_BLOCK)
     texture = block_mean(cv2.convertScaleAbs(cv2.Laplacian(source.gray, cv2.CV_32F, ksize=1)), ELA_BLOCK)
     # content compressed at about this quality before barely changes whatever its texture; fresh content
@@ -124,7 +126,8 @@ def noise_residual(source: ImageSource) -> Analysis:
         return Analysis(state="not-run", summary="The picture has too few flat areas (or is too small) for a noise "
                                                  "estimate.")
     log_sigma = np.log(np.where(valid, sigma, np.nanmedian(sigma)) + 0.5)  # 8-bit rounding alone gives σ ≈ 0.3
-    deviation = np.where(valid, np.abs(log_sigma - float(np.median(log_sigma[valid]))), 0.0).astype(np.float32)
+    deviation: np.ndarray = np.where(valid, np.abs(log_sigma - float(np.median(log_sigma[valid]))), 0.0)
+    deviation = deviation.astype(np.float32)
     spread = float(np.median(deviation[valid])) * 1.4826
     threshold = max(NOISE_MIN_LOG_RATIO, NOISE_Z * spread)
     # measured blocks can be sparse (texture between them): a closing joins neighbours into regions

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from studio.errors import StudioError
+from studio.api import StudioError
 
 
 def _stage_blocks(keys: set[str], stage: int) -> int:
@@ -80,7 +80,9 @@ def build_resnet(state: dict[str, Any]) -> Any:
 
         def forward(self, x: Any) -> Any:
             x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
-            x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+            for s in range(1, len(stages) + 1):  # layer1..layer4, made with setattr above
+                stage: Any = getattr(self, f"layer{s}")
+                x = stage(x)
             return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
     model = ResNet()

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from studio.report import Finding, ReportSection
-from studio_plugins.forensics.heatmap import Analysis, display_heatmap
-from studio_plugins.forensics.source import ImageSource, is_video, open_image
+from studio.api import Finding, ReportSection
+
+from .heatmap import Analysis, display_heatmap
+from .source import ImageSource, is_video, open_image
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 # title, heatmap name, what it can tell, what it cannot tell
@@ -105,13 +106,13 @@ def image_sections(source: ImageSource) -> list[ReportSection]:
     """Metadata and every pixel signal for an opened image."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from studio_plugins.forensics.copymove import copy_move
-    from studio_plugins.forensics.detector import detector_analysis
-    from studio_plugins.forensics.faces import faces_analysis
-    from studio_plugins.forensics.jpegtrace import estimate_quality, jpeg_history
-    from studio_plugins.forensics.metadata import metadata_section
-    from studio_plugins.forensics.residuals import error_level, noise_residual
-    from studio_plugins.forensics.spectrum import spectrum_analysis
+    from .copymove import copy_move
+    from .detector import detector_analysis
+    from .faces import faces_analysis
+    from .jpegtrace import estimate_quality, jpeg_history
+    from .metadata import metadata_section
+    from .residuals import error_level, noise_residual
+    from .spectrum import spectrum_analysis
 
     quality = 90
     if source.is_jpeg and source.quantization:
@@ -142,15 +143,13 @@ def image_sections(source: ImageSource) -> list[ReportSection]:
 def file_sections(path: Path, detectors: list | None = None) -> list[ReportSection]:
     """Every section this plugin has for ``path`` (an image or a video)."""
     if is_video(path):
-        from studio_plugins.forensics.video import video_sections
+        from .video import video_sections
 
         return video_sections(path)
-    from studio_plugins.forensics import preload
-
-    source = preload.take(path) or open_image(path)
+    source = open_image(path)
     sections = image_sections(source)
     if detectors:
-        from studio_plugins.forensics.userdetector import user_detector_section
+        from .userdetector import user_detector_section
 
         for detector in detectors:
             sections.append(user_detector_section(detector, source))

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
-from studio.imageio import MAX_PIXELS
+from studio.api import MAX_PIXELS, BadInputError
 
 MAX_ANALYSIS_PIXELS = 24_000_000  # about 6000×4000: larger images are analysed downscaled
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
@@ -83,7 +82,7 @@ def is_video(path: Path) -> bool:
 
 def check_file(path: Path) -> None:
     """Refuse what cannot be a media file before decoding: missing, a folder, empty."""
-    from studio.imageio import check_file as check_readable
+    from studio.api import check_file as check_readable
 
     check_readable(path, "an image or a video")
 
@@ -95,7 +94,7 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
     """
     from PIL import Image, UnidentifiedImageError
 
-    from studio.imageio import check_pixel_count
+    from studio.api import check_pixel_count
 
     max_analysis_pixels = max_analysis_pixels or MAX_ANALYSIS_PIXELS
     path = Path(path)
@@ -107,22 +106,23 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
             width, height = im.size
             check_pixel_count(path, width, height, MAX_PIXELS)
             fmt = im.format or "?"
-            info = dict(im.info)
+            info = {k: v for k, v in im.info.items() if isinstance(k, str)}
             exif = _exif(im)
             quantization = {k: list(v) for k, v in getattr(im, "quantization", {}).items()} or None
             frames = int(getattr(im, "n_frames", 1) or 1)
             mode = im.mode
+            picture: Image.Image = im
             if width * height > max_analysis_pixels:
                 factor = math.ceil(math.sqrt(width * height / max_analysis_pixels))
                 if fmt == "JPEG":
                     im.draft("RGB", (width // factor, height // factor))
                 im.load()
                 if im.size[0] * im.size[1] > max_analysis_pixels:
-                    im = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
+                    picture = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
             else:
                 im.load()
-            has_alpha = "A" in im.getbands() or "transparency" in im.info
-            rgb = to_rgb(im)
+            has_alpha = "A" in picture.getbands() or "transparency" in picture.info
+            rgb = to_rgb(picture)
     except BadInputError:
         raise
     except UnidentifiedImageError:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.report import Finding
-from studio_plugins.forensics.features import grid_patches, textured
-from studio_plugins.forensics.heatmap import Analysis, crop_to, scale01
-from studio_plugins.forensics.source import ImageSource
+from studio.api import Finding
+
+from .features import grid_patches, textured
+from .heatmap import Analysis, crop_to, scale01
+from .source import ImageSource
 
 TILE = 256
 MAX_TILES = 12

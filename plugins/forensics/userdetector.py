@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError, StudioError
-from studio.report import Finding, ReportSection
-from studio_plugins.forensics.detector import LinearModel, image_score, sigmoid
-from studio_plugins.forensics.features import FEATURE_NAMES
-from studio_plugins.forensics.source import ImageSource
+from studio.api import BadInputError, Finding, ReportSection, StudioError
+
+from .detector import LinearModel, image_score, sigmoid
+from .features import FEATURE_NAMES
+from .source import ImageSource
 
 CROP = 224  # the ResNet sees up to CROPS crops of this size at full resolution, as CNNDetection evaluates
 CROPS = 4
@@ -109,7 +109,7 @@ def load_user_detector(path: str | Path) -> UserDetector:
         return UserDetector(path, "linear-probe", provenance, threshold, model)
     import torch
 
-    from studio_plugins.forensics.resnet import build_resnet, strip_prefix
+    from .resnet import build_resnet, strip_prefix
 
     state = strip_prefix({k: torch.from_numpy(np.array(v)) for k, v in tensors.items()})
     for key in [k for k in state if k.endswith("running_mean")]:

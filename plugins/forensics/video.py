@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
-from studio.report import Finding, ReportSection
-from studio.results import OutputScores
-from studio_plugins.forensics.detector import builtin_model, image_score
-from studio_plugins.forensics.metadata import GENERATOR_SOFTWARE
-from studio_plugins.forensics.source import check_file
+from studio.api import BadInputError, Finding, OutputScores, ReportSection
+
+from .detector import builtin_model, image_score
+from .metadata import GENERATOR_SOFTWARE
+from .source import check_file
 
 MAX_FRAMES = 2000  # frames read for the per-frame track
 MAX_SCORED = 60  # frames scored (evenly spaced); the others hold the last score
@@ -87,7 +86,7 @@ def analyse_video(path: str | Path, max_frames: int = MAX_FRAMES, max_scored: in
                         last = score
                         result.scored_frames.append(index)
                     if is_key and len(result.keyframes) < MAX_KEYFRAMES:
-                        from studio_plugins.forensics.spectrum import average_spectra, peak_db
+                        from .spectrum import average_spectra, peak_db
 
                         spectra = average_spectra(gray)
                         peak = None

@@ -14,37 +14,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.export import ExportStep
-from studio.hookspecs import hookimpl
-from studio.report import ReportSection
+from studio.api import Command, ExportStep, ReportSection, hookimpl
 
 
 @hookimpl
 def studio_export_steps() -> list[ExportStep]:
-    from studio_plugins.watermark.export_step import export_step
+    from .export_step import export_step
 
     return [export_step()]
 
 
 @hookimpl
 def studio_commands() -> list[Command]:
-    from studio_plugins.watermark.cli import commands
+    from .cli import commands
 
     return commands()
 
 
 @hookimpl
-def studio_file_report(path: Path, app: Any) -> ReportSection | None:
-    from studio_plugins.watermark.report import section_for
+def studio_file_report(path: Path) -> ReportSection | None:
+    from .report import section_for
 
     return section_for(Path(path))
 
 
 @hookimpl
 def studio_doctor() -> dict[str, Any]:
-    from studio_plugins.watermark.api import SCHEME
-    from studio_plugins.watermark.keys import key_path, studio_default_key
+    from .api import SCHEME
+    from .keys import key_path, studio_default_key
 
     path = key_path()
     return {

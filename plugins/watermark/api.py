@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
-from studio_plugins.watermark import detect, embed, sdxl
-from studio_plugins.watermark.keys import Key, detection_keys, studio_default_key
-from studio_plugins.watermark.pattern import VERSION
+from studio.api import BadInputError
+
+from . import detect, embed, sdxl
+from .keys import Key, detection_keys, studio_default_key
+from .pattern import VERSION
 
 SCHEME = VERSION.decode()
 EmbedResult = embed.EmbedResult

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from studio.actions import Command
-from studio.errors import BadInputError
-from studio_plugins.watermark import embed
-from studio_plugins.watermark.api import check_image
-from studio_plugins.watermark.keys import KEY_MODES, detection_keys, parse_payload
-from studio_plugins.watermark.video import DEFAULT_MAX_FRAMES, VIDEO_SUFFIXES, detect_frames, read_frames
+from studio.api import BadInputError, Command, PluginContext
+
+from . import embed
+from .api import check_image
+from .keys import KEY_MODES, detection_keys, parse_payload
+from .video import DEFAULT_MAX_FRAMES, VIDEO_SUFFIXES, detect_frames, read_frames
 
 
 def configure_detect(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def configure_detect(parser: argparse.ArgumentParser) -> None:
 
 def check_file(path: Path, key_files: list[str] | None = None, max_frames: int = DEFAULT_MAX_FRAMES) -> Any:
     """An ImageCheck (images) or a VideoCheck (videos) for ``path``."""
-    from studio.imageio import load_image
+    from studio.api import load_image
 
     keys = detection_keys(list(key_files or []))
     if path.suffix.lower() in VIDEO_SUFFIXES:
@@ -36,7 +36,7 @@ def check_file(path: Path, key_files: list[str] | None = None, max_frames: int =
     return check_image(loaded.pixels, keys)
 
 
-def run_detect(args: argparse.Namespace, app: Any) -> int:
+def run_detect(args: argparse.Namespace, ctx: PluginContext) -> int:
     path = Path(args.file)
     result = check_file(path, args.key_file, args.frames)
     if args.json:
@@ -73,11 +73,9 @@ def configure_embed(parser: argparse.ArgumentParser) -> None:
                         help="sign the output with Content Credentials when a signing plugin is installed")
 
 
-def run_embed(args: argparse.Namespace, app: Any) -> int:
+def run_embed(args: argparse.Namespace, ctx: PluginContext) -> int:
     """Mark an existing file through the export pipeline, so that signing (if any) still runs last."""
-    from studio.document.provenance import Record
-    from studio.export import export_options
-    from studio.imageio import load_image
+    from studio.api import Record, load_image
 
     source, dest = Path(args.file), Path(args.out)
     if not 0.0 < args.strength <= embed.MAX_STRENGTH:
@@ -88,13 +86,13 @@ def run_embed(args: argparse.Namespace, app: Any) -> int:
         raise BadInputError("Marking a video file is not supported yet; video exports will mark their frames.")
     loaded = load_image(source)
     record = Record.opened(str(source), loaded.sha256)  # the export step adds "c2pa.watermarked"
-    options = export_options(args, app)
+    options = ctx.export_options(args)
     options.update({"watermark": True, "watermark_required": True, "watermark_strength": args.strength})
     if args.key:
         options["watermark_key"] = args.key
     if args.payload:
         options["watermark_payload"] = args.payload
-    report = app.export.export_image(loaded.pixels, dest, record, options)
+    report = ctx.export_image(loaded.pixels, dest, record, options)
     marked = next((p for p in report.performed if p.get("c2pa_action") == "c2pa.watermarked"), None)
     if marked is None:  # the step is missing (plugin disabled?) - say so rather than claim a mark
         raise BadInputError("The invisible watermark step did not run; is the watermark plugin enabled?")

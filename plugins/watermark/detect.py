@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 from scipy.special import log_ndtr
 
-from studio_plugins.watermark import ecc, sync
-from studio_plugins.watermark.pattern import CELL, TILE, patterns_for, to_working
+from . import ecc, sync
+from .pattern import CELL, TILE, patterns_for, to_working
 
 HIGHPASS_SIGMA = 2.0
 NORM_SIGMA = 3.0

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from studio.errors import BadInputError
-from studio_plugins.watermark.pattern import KeyPatterns, patterns_for, tiled, to_working
+from studio.api import BadInputError
+
+from .pattern import KeyPatterns, patterns_for, tiled, to_working
 
 MIN_SIDE = 256  # shorter side below which an image cannot carry the mark reliably
 AMP_FLAT = 1.6  # luminance amplitude (0..255) on flat areas at strength 1

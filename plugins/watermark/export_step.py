@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.errors import BadInputError, StudioError
-from studio.export import ExportJob, ExportStep
-from studio_plugins.watermark import embed
-from studio_plugins.watermark.api import SCHEME, embed_image
-from studio_plugins.watermark.keys import embedding_key, parse_payload, record_payload
+from studio.api import BadInputError, ExportJob, ExportStep, PluginContext, StudioError
+
+from . import embed
+from .api import SCHEME, embed_image
+from .keys import embedding_key, parse_payload, record_payload
 
 STEP_NAME = "Invisible watermark"
 OFF_NOTICE = "This file carries no invisible watermark (switched off)."
@@ -47,7 +47,7 @@ def _settings(job: ExportJob) -> tuple[str, float]:
     return mode, strength
 
 
-def run(job: ExportJob) -> None:
+def run(job: ExportJob, ctx: PluginContext) -> None:
     """Mark ``job.pixels`` in place of the original; record it in ``job.performed``."""
     if job.pixels is None:
         return

@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.errors import BadInputError, StudioError
-from studio.settings import config_dir
+from studio.api import BadInputError, StudioError, config_dir
 
 KEY_BYTES = 32
 STUDIO_DEFAULT_KEY = hashlib.sha256(b"Studio invisible watermark - public default key v1").digest()

@@ -33,7 +33,7 @@ import hashlib
 import cv2
 import numpy as np
 
-from studio_plugins.watermark import ecc
+from . import ecc
 
 WORK_SIDE = 512
 MAX_WORK_SIDE = 2048
@@ -71,7 +71,7 @@ def smooth_periodic(cells: np.ndarray) -> np.ndarray:
     """Cell values (GRID×GRID) to a smooth periodic TILE×TILE pattern of unit RMS."""
     tile = np.kron(cells.astype(np.float32), np.ones((CELL, CELL), np.float32))
     pad = 8 * CELL
-    padded = np.pad(tile, pad, mode="wrap")
+    padded = np.pad(tile, pad, mode="wrap").astype(np.float32, copy=False)
     smooth = cv2.GaussianBlur(padded, (0, 0), SMOOTH_SIGMA)
     band = (smooth - cv2.GaussianBlur(smooth, (0, 0), LOW_CUT_SIGMA))[pad:-pad, pad:-pad]
     return band / float(np.sqrt(np.mean(band**2)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.imageio import IMAGE_SUFFIXES
-from studio.report import Finding, ReportSection
-from studio_plugins.watermark.api import ImageCheck, format_p
-from studio_plugins.watermark.video import VIDEO_SUFFIXES, VideoCheck
+from studio.api import IMAGE_SUFFIXES, Finding, ReportSection
+
+from .api import ImageCheck, format_p
+from .video import VIDEO_SUFFIXES, VideoCheck
 
 TITLE = "Invisible watermark"
 CAN_TELL = (
@@ -25,7 +25,7 @@ CANNOT_TELL = (
 
 
 def section_for(path: Path) -> ReportSection | None:
-    from studio_plugins.watermark.cli import check_file
+    from .cli import check_file
 
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES and suffix not in VIDEO_SUFFIXES:
@@ -57,7 +57,7 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                     "The chance that an image without this mark would score as high "
                                     f"(z = {d.z:.1f})."))
             if d.present:
-                findings.append(Finding("Payload", d.payload_hex if d.payload_ok else "unreadable",
+                findings.append(Finding("Payload", (d.payload_hex or "unreadable") if d.payload_ok else "unreadable",
                                         "64 bits that link the pixels to the export's provenance record; checked "
                                         "by a CRC." if d.payload_ok else
                                         "The mark is there but too damaged to read its 64 bits."))

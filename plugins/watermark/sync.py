@@ -18,7 +18,7 @@ import math
 import cv2
 import numpy as np
 
-from studio_plugins.watermark.pattern import TEMPLATE_FREQUENCIES, TILE
+from .pattern import TEMPLATE_FREQUENCIES, TILE
 
 WINDOW = 512
 MIN_SCALE, MAX_SCALE = 0.7, 2.0

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
-from studio_plugins.watermark import detect, ecc, embed
-from studio_plugins.watermark.api import SCHEME, format_p
-from studio_plugins.watermark.keys import Key, detection_keys, studio_default_key
+from studio.api import BadInputError
+
+from . import detect, ecc, embed
+from .api import SCHEME, format_p
+from .keys import Key, detection_keys, studio_default_key
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 DEFAULT_MAX_FRAMES = 24
@@ -115,15 +116,15 @@ def detect_frames(frames: Iterable[np.ndarray], keys: list[Key] | None = None) -
             soft_sum[key.secret] = soft_sum.get(key.secret, 0) + d.soft_bits
             marked_by[key.secret] = marked_by.get(key.secret, 0) + 1
         results.append(FrameResult(index, d.present, d.log10_p, d.payload_hex if d.payload_ok else None))
-    key = None
+    agreed: Key | None = None
     payload = None
     if marked_by:
         secret = max(marked_by, key=lambda s: marked_by[s])
-        key = next(k for k in keys if k.secret == secret)
+        agreed = next(k for k in keys if k.secret == secret)
         decoded, ok = ecc.decode(soft_sum[secret])
         payload = decoded if ok else None
     marked = sum(r.present for r in results)
-    return VideoCheck(len(results), marked, key, keys, payload, best, results, notes)
+    return VideoCheck(len(results), marked, agreed, keys, payload, best, results, notes)
 
 
 def read_frames(path: str | Path, max_frames: int = DEFAULT_MAX_FRAMES) -> Iterator[np.ndarray]:

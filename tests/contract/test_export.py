@@ -22,17 +22,17 @@ class Recorder:
 
     @hookimpl
     def studio_export_steps(self):
-        def pixel_step(job):
+        def pixel_step(job, ctx):
             job.pixels = job.pixels.copy()
             job.pixels[0, 0, :3] = (1, 2, 3)
             job.performed.append({"step": "mark", "c2pa_action": "c2pa.watermarked"})
             self.log.append("pixels")
 
-        def sign(job):
+        def sign(job, ctx):
             assert job.file.exists() and job.file != job.dest
             self.log.append(("final", [p["c2pa_action"] for p in job.performed]))
 
-        def late(job):
+        def late(job, ctx):
             self.log.append("file-200")
 
         return [

@@ -102,12 +102,12 @@ def test_file_report_turns_a_plugins_bad_input_error_into_a_section(tmp_path):
 
     class CannotRead:
         @hookimpl
-        def studio_file_report(self, path, app):
+        def studio_file_report(self, path):
             raise BadInputError(f"{path.name} is truncated.")
 
     class CanRead:
         @hookimpl
-        def studio_file_report(self, path, app):
+        def studio_file_report(self, path):
             return ReportSection(title="Size", state="ok", summary=f"{path.stat().st_size} bytes")
 
     target = tmp_path / "f.bin"

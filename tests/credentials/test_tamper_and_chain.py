@@ -74,7 +74,7 @@ class Watermarker:
 
     @hookimpl
     def studio_export_steps(self):
-        def mark(job):
+        def mark(job, ctx):
             job.pixels = job.pixels.copy()
             job.pixels[0, 0, :3] = (9, 9, 9)
             job.performed.append({"step": "Invisible watermark", "c2pa_action": "c2pa.watermarked",

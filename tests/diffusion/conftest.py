@@ -72,7 +72,7 @@ def app(tmp_path_factory):
         yield application
     from studio_plugins.diffusion.generate import engine_for
 
-    engine_for(application).shutdown()
+    engine_for(application.host.context("diffusion")).shutdown()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_regenerate_from_the_record_is_bit_identical_on_cpu(app, generate, sd1_f
     job, _ = generate(prompt="a blue star", model=str(sd1_folder), seed=-1, scheduler="euler_a", **FAST)
     first = only_image(job)
     assert first.record.params["seed"] >= 0  # the random seed that was used is recorded
-    pixels, record = regenerate(app, first.record)
+    pixels, record = regenerate(app.host.context("diffusion"), first.record)
     assert np.array_equal(pixels, first.pixels)
     assert record.model["sha256"] == first.record.model["sha256"]
     other, _ = generate(prompt="a blue star", model=str(sd1_folder), seed=first.record.params["seed"] + 1,
@@ -61,7 +61,7 @@ def test_batch_images_use_consecutive_seeds_and_each_regenerates(app, generate, 
     first, second = job.result.images
     assert (first.record.extra["seed"], second.record.extra["seed"]) == (11, 12)
     assert "Batch pos: 1" in second.record.parameters_text
-    pixels, _ = regenerate(app, second.record)
+    pixels, _ = regenerate(app.host.context("diffusion"), second.record)
     assert np.array_equal(pixels, second.pixels) and not np.array_equal(first.pixels, second.pixels)
 
 
@@ -83,7 +83,7 @@ def test_cancel_stops_the_run_mid_way(generate, sd1_folder):
 
 
 def test_same_model_is_not_reloaded_and_modes_share_components(app, generate, sd1_folder, init_layer, mask_layer):
-    engine = engine_for(app)
+    engine = engine_for(app.host.context("diffusion"))
     only_image(generate(prompt="warm up", model=str(sd1_folder), seed=1, **FAST)[0])
     loads = engine.loads
     img2img = only_image(generate(prompt="a circle", model=str(sd1_folder), seed=1, init=init_layer,
@@ -182,8 +182,9 @@ def test_out_of_memory_becomes_a_message_with_the_memory_options(app):
     def pipe(**kwargs):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
+    engine = engine_for(app.host.context("diffusion"))
     with pytest.raises(StudioError) as err:
-        list(run_pipeline(engine_for(app), pipe, {}, lambda: False, 1, None, "1024x1024"))
+        list(run_pipeline(engine, pipe, {}, lambda: False, 1, None, "1024x1024"))
     message = str(err.value)
     assert message.startswith("Out of GPU memory while generating 1024x1024.")
     assert "--attention-slicing" in message and "--cpu-offload" in message

@@ -60,7 +60,7 @@ class ActionsThatMisbehave:
 class FailingExportStep:
     @hookimpl
     def studio_export_steps(self):
-        def fail(job):
+        def fail(job, ctx):
             raise OSError("disk on fire")
 
         return [ExportStep(name="failing step", run=fail, stage="file", order=50)]
@@ -70,3 +70,31 @@ class MisspelledHook:
     @hookimpl
     def studio_actoins(self):
         return []
+
+
+class WrapsAHook:
+    """Asks for a new-style hook wrapper, which the host (calling each implementation itself) cannot honour."""
+
+    @hookimpl(wrapper=True)
+    def studio_actions(self):
+        actions = yield
+        return actions
+
+
+class OldStyleWrapper:
+    """Asks for an old-style hook wrapper."""
+
+    @hookimpl(hookwrapper=True)
+    def studio_export_steps(self):
+        yield
+
+
+class TakesTheApp:
+    """Written for the old contract, where hooks received the application."""
+
+    @hookimpl
+    def studio_file_report(self, path, app):
+        return None
+
+
+WRAPS_A_HOOK = WrapsAHook()

@@ -1,9 +1,9 @@
 """A third-party plugin, installed through entry-point metadata (see the .dist-info beside it)."""
 
 
-from studio.actions import Action, ActionResult, OutputImage, Param, Progress
-from studio.export import ExportStep
-from studio.hookspecs import hookimpl
+import json
+
+from studio.api import Action, ActionResult, Command, ExportStep, OutputImage, Param, Progress, hookimpl
 
 
 def run_invert(ctx, params):
@@ -14,7 +14,7 @@ def run_invert(ctx, params):
     return ActionResult([OutputImage(out, name=f"{layer.name} (inverted)")])
 
 
-def mark_step(job):
+def mark_step(job, ctx):
     job.performed.append({"step": "example mark", "c2pa_action": "c2pa.edited"})
 
 
@@ -28,3 +28,20 @@ def studio_actions():
 def studio_export_steps():
     return [ExportStep(name="example mark", run=mark_step, stage="file", order=10, option="example_mark",
                        default=False)]
+
+
+def run_whoami(args, ctx):
+    """Print what the command's plugin context says (``studio example whoami``)."""
+    print(json.dumps({"name": ctx.name, "version": ctx.version, "started": ctx.state.get("started", False),
+                      "greeting": ctx.settings.get("greeting", "")}))
+    return 0
+
+
+@hookimpl
+def studio_startup(ctx):
+    ctx.state["started"] = True
+
+
+@hookimpl
+def studio_commands():
+    return [Command(("example", "whoami"), "show the plugin's context", lambda parser: None, run_whoami)]
