@@ -101,6 +101,7 @@ class ExportStep:
     default: bool = True
     off_notice: str = ""
     formats: tuple[str, ...] = formats.STILL_FORMATS
+    unsupported_notice: str = ""  # told when the format is not in ``formats``; ``{format}`` names it
     plugin: str = ""
 
     def enabled(self, job: ExportJob) -> bool:
@@ -318,7 +319,8 @@ class ExportPipeline:
                 return
             if job.format not in step.formats:
                 label = formats.BY_NAME[job.format].label if job.format in formats.BY_NAME else job.format
-                job.notices.append(f"{step.name}: not available for {label} files; skipped.")
+                job.notices.append(step.unsupported_notice.format(format=label) if step.unsupported_notice
+                                   else f"{step.name}: not available for {label} files; skipped.")
                 return
             try:
                 step.run(job, self.host.context(step.plugin))

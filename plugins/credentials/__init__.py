@@ -68,7 +68,8 @@ def sign_export(job: ExportJob, ctx: PluginContext) -> None:
 @hookimpl
 def studio_export_steps() -> list[ExportStep]:
     return [ExportStep(name="Content Credentials", run=sign_export, stage="file", final=True, option="sign",
-                       default=True, off_notice=OFF_NOTICE, formats=tuple(SIGNABLE_MIME))]
+                       default=True, off_notice=OFF_NOTICE, formats=tuple(SIGNABLE_MIME),
+                       unsupported_notice="{format} files cannot carry Content Credentials: this file is not signed.")]
 
 
 @hookimpl

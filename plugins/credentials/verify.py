@@ -20,15 +20,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from studio.api import BadInputError
+from studio.api import BadInputError, formats
 
 from . import explain, trust
 from .signing import sniff
 
 STATES = {"Trusted": "trusted", "Valid": "valid", "Invalid": "invalid"}
 UNTRUSTED = "signingCredential.untrusted"
-MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff", "MP4": "video/mp4",
-        "GIF": "image/gif", "HEIF": "image/heif", "MOV": "video/quicktime"}
 MAX_DEPTH = 12
 
 
@@ -56,7 +54,9 @@ def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
                 result["embedded"] = bool(reader.is_embedded())
                 if not result.get("format"):
                     with open(path, "rb") as fh:
-                        result["format"] = MIME.get(sniff(fh.read(16)) or "")
+                        kind = sniff(fh.read(16)) or ""
+                        known = formats.BY_NAME.get(kind)
+                        result["format"] = known.mime if known else ("image/heif" if kind == "HEIF" else "")
                 if thumbnails is not None:
                     _collect_thumbnails(reader, result, thumbnails)
             except c2pa.C2paError as exc:

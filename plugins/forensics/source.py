@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from studio.api import MAX_PIXELS, BadInputError
+from studio.api import MAX_PIXELS, VIDEO_SUFFIXES, BadInputError
 
 MAX_ANALYSIS_PIXELS = 24_000_000  # about 6000×4000: larger images are analysed downscaled
-VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 RAW_LIMIT = 64 * 2**20
 
