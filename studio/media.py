@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +236,8 @@ def encode_video(frames: Iterable[np.ndarray], path: Path, fmt: str, fps: float,
     if fmt == "GIF":
         _encode_gif(frames, path, fps, on_frame)
         return
+    from fractions import Fraction
+
     import av
 
     width, height = even(size)
@@ -297,6 +298,8 @@ def encode_video(frames: Iterable[np.ndarray], path: Path, fmt: str, fps: float,
 
 def _audio_packets(container: Any, segments: list[AudioSegment], codec: str) -> Iterator[Any]:
     """Encoded sound packets of ``segments`` (decoded, resampled to 48 kHz stereo), lazily, in time order."""
+    from fractions import Fraction
+
     import av
 
     rate = 48000

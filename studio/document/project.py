@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 
 from studio import __version__
 from studio.atomic import atomic_path
@@ -42,11 +41,15 @@ SUFFIX = ".studio"
 
 def _png(pixels: np.ndarray) -> bytes:
     buf = io.BytesIO()
+    from PIL import Image
+
     Image.fromarray(pixels).save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
 
 
 def _unpng(zf: zipfile.ZipFile, name: str) -> np.ndarray:
+    from PIL import Image
+
     with zf.open(name) as fh, Image.open(fh) as im:
         im.load()
         return np.asarray(im)

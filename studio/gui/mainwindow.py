@@ -42,7 +42,6 @@ from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.worker import JobRunner
 from studio.imageio import check_file, load_image, sha256_file
 from studio.jobs import Job, JobState
-from studio.video import VideoSource
 
 IMAGE_FILTER = (
     "Images and videos (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES + VIDEO_SUFFIXES) + ")"
@@ -265,6 +264,8 @@ class MainWindow(QMainWindow):
         """
         check_file(path, "a video")  # missing, empty, a folder: nothing to report on either
         try:
+            from studio.video import VideoSource
+
             source = VideoSource(path)
             source.frame(0)  # a file whose first frame cannot be decoded is not put on the timeline
         except StudioError as exc:
