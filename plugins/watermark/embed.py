@@ -140,8 +140,11 @@ def window_stats(luma: np.ndarray, delta: np.ndarray, where: tuple | np.ndarray)
     return mu, var, mu_d, cov, var_d
 
 
-def ssim_scale_of(stats: tuple[np.ndarray, ...], target: float) -> float:
-    """:func:`ssim_scale` from :func:`window_stats`: bisection on the closed-form SSIM of luma + k·delta."""
+def ssim_scale_of(stats: tuple[np.ndarray, ...], target: float, high: float = 8.0, steps: int = 10) -> float:
+    """:func:`ssim_scale` from :func:`window_stats`: bisection on the closed-form SSIM of luma + k·delta.
+
+    ``high`` is returned if it passes; otherwise ``steps`` halvings of [0, high].
+    """
     mu, var, mu_d, cov, var_d = stats
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
@@ -153,10 +156,10 @@ def ssim_scale_of(stats: tuple[np.ndarray, ...], target: float) -> float:
         den = (mu * mu + mu_y * mu_y + c1) * (var + var_y + c2)
         return float(np.mean(num / den))
 
-    low, high = 0.0, 8.0
+    low = 0.0
     if ssim(high) >= target:
         return high
-    for _ in range(10):
+    for _ in range(steps):
         mid = 0.5 * (low + high)
         if ssim(mid) >= target:
             low = mid

@@ -92,9 +92,10 @@ def test_every_frame_keeps_the_quality_floor(clip):
     assert 40.0 <= marker.min_psnr < 60.0
 
 
-def test_it_is_the_still_embedder_s_mark(clip):
-    frame = cv2.resize(clip[0], (640, 512), interpolation=cv2.INTER_CUBIC)  # a size the working frame reduces
-    marked = FrameMarker((640, 512), PAYLOAD).mark(frame).astype(np.float32) - frame
+@pytest.mark.parametrize("size", [(640, 360), (640, 512), (1280, 720)])  # below, at and above the working frame
+def test_it_is_the_still_embedder_s_mark(clip, size):
+    frame = cv2.resize(clip[0], size, interpolation=cv2.INTER_CUBIC)
+    marked = FrameMarker(size, PAYLOAD).mark(frame).astype(np.float32) - frame
     still = embed.embed(frame, studio_default_key().secret, PAYLOAD).pixels.astype(np.float32) - frame
     assert np.corrcoef(marked.ravel(), still.ravel())[0, 1] > 0.95
 
