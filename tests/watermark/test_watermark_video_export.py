@@ -40,11 +40,15 @@ def clip():
 
 def encode_h264(frames, path, crf=20, preset="medium"):
     """MP4, H.264 yuv420p at the CRF Studio ships (20, preset medium)."""
+    return encode(frames, path, "libx264", "yuv420p", {"crf": str(crf), "preset": preset})
+
+
+def encode(frames, path, codec, pix_fmt, options=None):
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=Fraction(24))
+        stream = container.add_stream(codec, rate=Fraction(24))
         stream.width, stream.height = SIZE
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(crf), "preset": preset}
+        stream.pix_fmt = pix_fmt
+        stream.options = options or {}
         for frame in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
@@ -74,6 +78,14 @@ def test_a_marked_clip_is_found_after_h264_with_its_payload(clip, tmp_path, crf)
     assert check.frames_checked == N_FRAMES and check.share >= 0.75, check.summary()
     assert check.payload == PAYLOAD and check.best_log10_p < -20
     assert marker.frames_marked == N_FRAMES
+
+
+@pytest.mark.parametrize(("codec", "pix_fmt", "suffix"), [("libvpx-vp9", "yuv420p", "webm"), ("gif", "rgb8", "gif")])
+def test_the_mark_survives_webm_and_gif_too(clip, tmp_path, codec, pix_fmt, suffix):
+    marked = FrameMarker(SIZE, PAYLOAD).mark_frames(clip)
+    check = detect_frames(read_frames(encode(marked, tmp_path / f"marked.{suffix}", codec, pix_fmt)))
+    assert check.frames_checked == N_FRAMES and check.share >= 0.75, check.summary()
+    assert check.payload == PAYLOAD and check.best_log10_p < -20
 
 
 def test_an_unmarked_clip_is_not_found(clip, tmp_path):
