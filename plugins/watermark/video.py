@@ -35,9 +35,9 @@ from studio_plugins.watermark.pattern import patterns_for, tiled, working_size
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
 DEFAULT_MAX_FRAMES = 24
-SSIM_BLOCK = 64  # the SSIM budget is measured on blocks of this many pixels a side ...
-SSIM_GRID = (6, 8)  # ... at most this many rows × columns of them, spread over the frame
-SSIM_STEP = 4  # every fourth 7×7 window inside a block (the windows that lie wholly inside it)
+SSIM_BLOCK = 16  # the SSIM budget is measured on blocks of this many pixels a side ...
+SSIM_GRID = (24, 32)  # ... at most this many rows × columns of them, spread evenly over the frame
+SSIM_STEP = 3  # every third 7×7 window inside a block (the windows that lie wholly inside it)
 PIPELINE_DEPTH = 2  # frames marked ahead of the consumer by the background thread
 THREAD_NAME = "studio-watermark"
 _BOX = 3  # half the side of SSIM's 7×7 window
