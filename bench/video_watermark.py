@@ -173,10 +173,11 @@ def main() -> None:
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
         premarked = [marker.mark(f) for f in frames] if args.decompose else []
         last = marker
-        for _ in range(args.repeat):  # interleaved, so a busy moment on the machine hits each alike
-            def go(name: str, source: Iterable[np.ndarray]) -> None:
-                runs[name].append(encode(source, paths[name], width, height, args.fps, args.crf, args.preset))
 
+        def go(name: str, source: Iterable[np.ndarray]) -> None:
+            runs[name].append(encode(source, paths[name], width, height, args.fps, args.crf, args.preset))
+
+        for _ in range(args.repeat):  # interleaved, so a busy moment on the machine hits each alike
             go("bare", frames)
             last = FrameMarker((width, height), PAYLOAD)
             go("marked", last.mark_frames(frames))
