@@ -25,6 +25,13 @@ used (on a shared machine the others measure the neighbours), and the
 process CPU time (all threads: x264's, OpenCV's, the marking thread) is
 printed beside it: its ratio is what the wall ratio would be on an idle
 machine whose cores the encoder keeps busy.
+
+Measured on the 2-core development machine (shared, load 1-4), 10 s of 1080p,
+preset medium, CRF 20: bare 15.9 s, marked + encode 18.9 s (1.19× wall,
+1.24× CPU; 1.25× with marking in the consumer's thread); per frame
+``embed.embed`` 60 ms, ``FrameMarker.mark`` 10 ms; the mark costs the encoder
+1.17× CPU and +32% bits (6.9 → 9.1 Mbit/s); lowest PSNR 40.9 dB; found in
+24 of 24 decoded frames, p = 6e-85, payload right.
 """
 
 from __future__ import annotations

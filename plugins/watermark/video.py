@@ -66,6 +66,12 @@ class FrameMarker:
 
     Frames must be RGB or RGBA uint8 of the clip's size; alpha is copied as
     it is. ``frames_marked`` and ``min_psnr`` say what was done so far.
+    :meth:`mark` takes one frame at a time (frame-sized buffers are reused).
+
+    After H.264 (CRF 20-23) the mark is found on nearly every frame of a
+    720p or larger clip; on small clips (about 480×360 and below) with
+    motion, B-frames often lose it (the I- and P-frames keep it, so the clip
+    is still found, with its payload).
     """
 
     def __init__(self, size: tuple[int, int], payload: bytes, key: Key | bytes | None = None,
