@@ -68,10 +68,11 @@ class FrameMarker:
     it is. ``frames_marked`` and ``min_psnr`` say what was done so far.
     :meth:`mark` takes one frame at a time (frame-sized buffers are reused).
 
-    After H.264 (CRF 20-23) the mark is found on nearly every frame of a
-    720p or larger clip; on small clips (about 480×360 and below) with
-    motion, B-frames often lose it (the I- and P-frames keep it, so the clip
-    is still found, with its payload).
+    After H.264 (preset medium, CRF 20-23) the mark is found on most frames:
+    66-69 of the 72 frames of bench/video_watermark.py's 1080p clip (the
+    misses are B-frames of a slow zoom over smooth content). On small clips
+    (about 480×360 and below) with motion, B-frames often lose it; the I- and
+    P-frames keep it, so the clip is still found, with its payload.
     """
 
     def __init__(self, size: tuple[int, int], payload: bytes, key: Key | bytes | None = None,
