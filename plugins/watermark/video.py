@@ -88,7 +88,7 @@ class FrameMarker:
         self.strength = float(strength)
         self.work_size = working_size(width, height)
         ww, wh = self.work_size
-        pattern = np.ascontiguousarray(tiled(patterns_for(secret).tile(payload), ww, wh), np.float32)
+        pattern: np.ndarray = np.ascontiguousarray(tiled(patterns_for(secret).tile(payload), ww, wh), np.float32)
         # a frame smaller than the working frame is marked at its own size: the tile brought down to it once,
         # the mask made there (with its blur scaled alike; the mask is smooth, so this is the same product)
         self._small = ww > width
@@ -107,9 +107,10 @@ class FrameMarker:
         self._windows = np.ix_(_inner_windows(len(self._rows) // SSIM_BLOCK),
                                _inner_windows(len(self._cols) // SSIM_BLOCK))
         # frame-sized buffers, reused from frame to frame (fresh ones cost page faults as much as the work)
-        self._buffers = {"gray": np.empty((height, width), np.uint8), "delta": np.empty((height, width), np.float32),
-                         "signed": np.empty((height, width), np.float32), "part": np.empty((height, width), np.uint8),
-                         "part3": np.empty((height, width, 3), np.uint8)}
+        self._buffers: dict[str, np.ndarray] = {
+            "gray": np.empty((height, width), np.uint8), "delta": np.empty((height, width), np.float32),
+            "signed": np.empty((height, width), np.float32), "part": np.empty((height, width), np.uint8),
+            "part3": np.empty((height, width, 3), np.uint8)}
         self._lock = threading.Lock()
         self.frames_marked = 0
         self.min_psnr = math.inf
