@@ -47,11 +47,11 @@ def bare_encode(read, path: Path, fps: int, size: tuple[int, int]) -> None:
 
     import av
 
-    from studio.media import MP4_CRF
+    from studio.media import MP4_CRF, MP4_PRESET
 
     with av.open(str(path), mode="w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)
-        stream.options = {"crf": str(MP4_CRF), "preset": "veryfast"}
+        stream.options = {"crf": str(MP4_CRF), "preset": MP4_PRESET}
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
         stream.thread_type = "AUTO"
         for n, pixels in enumerate(read()):

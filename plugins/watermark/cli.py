@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from studio.api import BadInputError, Command, PluginContext
+from studio.api import VIDEO_SUFFIXES, BadInputError, Command, PluginContext
 
 from . import embed
 from .api import check_image
 from .keys import KEY_MODES, detection_keys, parse_payload
-from .video import DEFAULT_MAX_FRAMES, VIDEO_SUFFIXES, detect_frames, read_frames
+from .video import DEFAULT_MAX_FRAMES, detect_frames, read_frames
 
 
 def configure_detect(parser: argparse.ArgumentParser) -> None:

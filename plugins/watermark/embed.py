@@ -67,11 +67,21 @@ def check_pixels(pixels: np.ndarray) -> None:
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4)):
         raise BadInputError(f"An image must be H×W, H×W×3 or H×W×4, not an array of shape {arr.shape}.")
     height, width = arr.shape[:2]
-    if min(height, width) < MIN_SIDE:
+    check_size(width, height)
+
+
+def check_size(width: int, height: int, what: str = "The image is") -> None:
+    """Raise TooSmallError if a width×height picture (or every frame of a clip) is too small to mark."""
+    if min(width, height) < MIN_SIDE:
         raise TooSmallError(
-            f"The image is {width}×{height} pixels; the invisible watermark needs at least "
+            f"{what} {width}×{height} pixels; the invisible watermark needs at least "
             f"{MIN_SIDE} pixels on the shorter side.",
         )
+
+
+def check_strength(strength: float) -> None:
+    if not 0.0 < strength <= MAX_STRENGTH:
+        raise BadInputError(f"The watermark strength must be above 0 and at most {MAX_STRENGTH:g} (got {strength:g}).")
 
 
 def mask(work_luma: np.ndarray) -> np.ndarray:
@@ -118,11 +128,25 @@ def ssim_scale(luma: np.ndarray, delta: np.ndarray, target: float) -> float:
                                for start in range(0, height, 64 * bands)])
         luma, delta = luma[rows], delta[rows]
     stride = max(1, int(np.sqrt(luma.size / 65536)))  # the windows whose SSIM is averaged
-    mu = _box(luma)[::stride, ::stride]
-    var = _box(luma * luma)[::stride, ::stride] - mu * mu
-    mu_d = _box(delta)[::stride, ::stride]
-    cov = _box(luma * delta)[::stride, ::stride] - mu * mu_d
-    var_d = _box(delta * delta)[::stride, ::stride] - mu_d * mu_d
+    return ssim_scale_of(window_stats(luma, delta, (slice(None, None, stride), slice(None, None, stride))), target)
+
+
+def window_stats(luma: np.ndarray, delta: np.ndarray, where: tuple | np.ndarray) -> tuple[np.ndarray, ...]:
+    """The 7×7-window statistics SSIM needs (means, variances, covariance), at the windows ``luma[where]``."""
+    mu = _box(luma)[where]
+    var = _box(luma * luma)[where] - mu * mu
+    mu_d = _box(delta)[where]
+    cov = _box(luma * delta)[where] - mu * mu_d
+    var_d = _box(delta * delta)[where] - mu_d * mu_d
+    return mu, var, mu_d, cov, var_d
+
+
+def ssim_scale_of(stats: tuple[np.ndarray, ...], target: float, high: float = 8.0, steps: int = 10) -> float:
+    """:func:`ssim_scale` from :func:`window_stats`: bisection on the closed-form SSIM of luma + k·delta.
+
+    ``high`` is returned if it passes; otherwise ``steps`` halvings of [0, high].
+    """
+    mu, var, mu_d, cov, var_d = stats
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
     def ssim(k: float) -> float:
@@ -133,10 +157,10 @@ def ssim_scale(luma: np.ndarray, delta: np.ndarray, target: float) -> float:
         den = (mu * mu + mu_y * mu_y + c1) * (var + var_y + c2)
         return float(np.mean(num / den))
 
-    low, high = 0.0, 8.0
+    low = 0.0
     if ssim(high) >= target:
         return high
-    for _ in range(10):
+    for _ in range(steps):
         mid = 0.5 * (low + high)
         if ssim(mid) >= target:
             low = mid
@@ -148,8 +172,7 @@ def ssim_scale(luma: np.ndarray, delta: np.ndarray, target: float) -> float:
 def embed(pixels: np.ndarray, key: bytes, payload: bytes, strength: float = DEFAULT_STRENGTH) -> EmbedResult:
     """Return a marked copy of ``pixels`` (same shape and dtype; alpha untouched)."""
     check_pixels(pixels)
-    if not 0.0 < strength <= MAX_STRENGTH:
-        raise BadInputError(f"The watermark strength must be above 0 and at most {MAX_STRENGTH:g} (got {strength:g}).")
+    check_strength(strength)
     arr = np.asarray(pixels)
     delta = mark_delta(luminance(arr), patterns_for(key), payload, strength)
     peak = 65535.0 if arr.dtype == np.uint16 else 255.0

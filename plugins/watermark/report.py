@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.api import IMAGE_SUFFIXES, Finding, ReportSection
+from studio.api import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Finding, ReportSection
 
 from .api import ImageCheck, format_p
-from .video import VIDEO_SUFFIXES, VideoCheck
+from .video import VideoCheck
 
 TITLE = "Invisible watermark"
 CAN_TELL = (
