@@ -213,11 +213,11 @@ class VideoSource:
                     raise BadInputError(f"The video {self.path} is missing (moved or deleted).",
                                         "Put it back, or remove its clips from the timeline.")
                 self._container = _open(self.path)
+                self._container.streams.video[0].thread_type = "AUTO"  # only before the codec opens
                 self._decoder = None
             ahead = target - self._position
             if self._decoder is None or ahead < -1e-6 or ahead > FORWARD_DECODE_SECONDS:
                 stream = self._container.streams.video[0]
-                stream.thread_type = "AUTO"
                 offset = int(max(0.0, target) / float(stream.time_base))
                 self._container.seek(offset, stream=stream, backward=True, any_frame=False)
                 self._decoder = self._container.decode(stream)
