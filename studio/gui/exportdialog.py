@@ -111,7 +111,7 @@ def explain(steps: list[ExportStep], fmt_name: str, watermark: bool, sign: bool,
     fmt = formats.BY_NAME[fmt_name]
     sequence = fmt_name == "PNGSEQ"
     per_file = "PNG" if sequence else fmt_name  # a sequence is exported picture by picture, as PNG files
-    short = "PNG" if sequence else fmt.label.split(" (")[0].replace(" video", "")
+    short = {"PNGSEQ": "PNG", "WEBM": "WebM"}.get(fmt_name, fmt_name)
     lines: list[str] = []
 
     mark = _step(steps, WATERMARK_OPTION)
@@ -120,8 +120,8 @@ def explain(steps: list[ExportStep], fmt_name: str, watermark: bool, sign: bool,
     elif not watermark:
         lines.append("Invisible watermark: off. The frames will not carry a mark.")
     elif per_file not in mark.formats:
-        lines.append(f"Invisible watermark: this version cannot mark {short} video yet, so the frames will "
-                     "not carry a mark. A PNG sequence can be marked.")
+        lines.append(f"Invisible watermark: this version cannot mark {short} files yet, so the frames will "
+                     "not carry a mark." + (" A PNG sequence can be marked." if "PNG" in mark.formats else ""))
     else:
         line = ("Invisible watermark: every picture gets an invisible mark that links it to this export's record."
                 if sequence else

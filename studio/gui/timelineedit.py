@@ -160,6 +160,7 @@ class ClipDrag:
     track: Track
     press_x: float
     fps: float
+    press_y: float = 0.0
     started: bool = False
     start: int = 0
     target: Track | None = None
@@ -192,9 +193,10 @@ class ClipDrag:
             return self.start != clip.start or self.target is not self.track
         return (self.in_point, self.out_point, self.extend_left) != (clip.in_point, clip.out, 0)
 
-    def update(self, x: float, geometry: Geometry, hovered: Track | None) -> None:
-        """Follow the mouse at ``x`` (over track ``hovered``)."""
-        if not self.started and abs(x - self.press_x) < DRAG_START_PX:
+    def update(self, x: float, geometry: Geometry, hovered: Track | None, y: float | None = None) -> None:
+        """Follow the mouse at ``x`` (over track ``hovered``, at height ``y``)."""
+        moved = abs(x - self.press_x) + (abs(y - self.press_y) if y is not None else 0.0)
+        if not self.started and moved < DRAG_START_PX:
             return
         self.started = True
         clip, fps, ppf = self.clip, self.fps, geometry.ppf

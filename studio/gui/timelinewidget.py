@@ -291,7 +291,7 @@ class TrackArea(QWidget):
         pos = event.position()
         if self.drag is not None and event.buttons() & Qt.MouseButton.LeftButton:
             g = self.geometry_now()
-            self.drag.update(pos.x(), g, g.track_at(pos.y()))
+            self.drag.update(pos.x(), g, g.track_at(pos.y()), pos.y())
             self.update()
             return
         if self._scrubbing and event.buttons() & Qt.MouseButton.LeftButton:
@@ -485,6 +485,9 @@ class TimelineWidget(QWidget):
     def _playhead_moved(self, frame: int) -> None:
         self.area.ensure_visible(frame)
         self._update_label()
+        if not self.playing:  # what can be split or taken to the canvas depends on the playhead
+            self.split_action.setEnabled(self._split_target() is not None)
+            self.to_canvas_action.setEnabled(self.doc.timeline.video_clip_at() is not None)
         self.area.update()
 
     def _update_label(self) -> None:
@@ -546,8 +549,8 @@ class TimelineWidget(QWidget):
         self.set_playing(self.timer.isActive() is False)
 
     def set_playing(self, playing: bool) -> None:
-        t = self.doc.timeline if hasattr(self, "doc") else None
-        if playing and t is not None and t.duration > 1:
+        t = self.doc.timeline
+        if playing and t.duration > 1:
             self._play_clock = (time.perf_counter(), t.playhead)
             # tick twice a frame: the playhead follows the clock, so a late tick skips frames instead of
             # slowing the playback down
@@ -561,6 +564,7 @@ class TimelineWidget(QWidget):
             self.play_action.setText("Play")
             self.play_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
             self.play_action.setChecked(False)
+            self.update_actions()
 
     @property
     def playing(self) -> bool:
