@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -222,6 +222,12 @@ def export_action(app: StudioApp, timeline: Timeline, request: VideoExportReques
 
 # -- the dialog ----------------------------------------------------------------------------------------
 
+def default_folder() -> Path:
+    """Where exports go unless the project has a folder: the user's videos folder, else the home folder."""
+    movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+    return Path(movies) if movies and Path(movies).is_dir() else Path.home()
+
+
 class VideoExportDialog(QDialog):
     """Range, format, file, watermark and credentials, with what each will do in plain words."""
 
@@ -259,7 +265,7 @@ class VideoExportDialog(QDialog):
             label = "PNG sequence (a folder of PNG files)" if name == "PNGSEQ" else fmt.label
             self.format_box.addItem(label, name)
         self.format_box.currentIndexChanged.connect(self._format_changed)
-        self.path_edit = QLineEdit(str((folder or Path.home()) / f"{stem}.mp4"))
+        self.path_edit = QLineEdit(str((folder or default_folder()) / f"{stem}.mp4"))
         self.path_edit.setMinimumWidth(380)
         browse = QPushButton("Choose…")
         browse.clicked.connect(self.choose_path)
@@ -380,7 +386,7 @@ class VideoExportDialog(QDialog):
         size = frame_size(self.timeline, start, last + 1)
         lines = explain(self.steps, self.format_name, self.watermark_box.isChecked(), self.sign_box.isChecked(),
                         size, has_sound(self.timeline, start, last + 1))
-        head = f"<b>{size[0]}×{size[1]} pixels.</b> " if size else ""
+        head = f"<b>Frames of {size[0]}×{size[1]} pixels.</b> " if size else ""
         self.explanation.setText(head + "<ul style='margin-left:-20px'>"
                                  + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
         self.lines = lines

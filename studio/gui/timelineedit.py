@@ -16,8 +16,8 @@ from typing import Literal
 
 from studio.document import Clip, Document, StillClip, Timeline, Track
 
-RULER_HEIGHT = 22
-TRACK_HEIGHT = 34
+RULER_HEIGHT = 20
+TRACK_HEIGHT = 28
 HEADER_WIDTH = 128
 EDGE_PX = 6  # how close to a clip's end a press grabs the trim handle
 SNAP_PX = 7  # how close an edge comes to the playhead or another clip's edge before it snaps there

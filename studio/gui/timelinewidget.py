@@ -36,8 +36,10 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QLabel,
     QMenu,
+    QScrollArea,
     QScrollBar,
     QSizePolicy,
     QStyle,
@@ -175,7 +177,9 @@ class TrackArea(QWidget):
                 continue
             if f % step == 0:
                 p.drawLine(QPointF(x, RULER_HEIGHT - 9), QPointF(x, RULER_HEIGHT))
-                p.drawText(QPointF(x + 3, 12), timecode(f, fps) if step >= max(1, round(fps)) else str(f))
+                text = timecode(f, fps) if step >= max(1, round(fps)) else str(f)
+                if x + 3 + metrics.horizontalAdvance(text) < self.width():
+                    p.drawText(QPointF(x + 3, 12), text)
             elif minor * g.ppf >= 5:
                 p.drawLine(QPointF(x, RULER_HEIGHT - 4), QPointF(x, RULER_HEIGHT))
         # rows
@@ -256,9 +260,13 @@ class TrackArea(QWidget):
             text += f"  · {len(clip.boxes)} boxes"
         available = int(rect.width()) - 10
         if available > 12:
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, available)
+            if isinstance(clip, ScoreClip):  # keep the name readable over the curve
+                tab = QRectF(rect.left() + 4, rect.center().y() - metrics.height() / 2,
+                             metrics.horizontalAdvance(shown) + 6, metrics.height())
+                p.fillRect(tab, QColor(0, 0, 0, 120))
             p.setPen(QColor(255, 255, 255))
-            p.drawText(rect.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter,
-                       metrics.elidedText(text, Qt.TextElideMode.ElideRight, available))
+            p.drawText(rect.adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, shown)
 
     # -- mouse -----------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -438,8 +446,14 @@ class TimelineWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 2)
         layout.setSpacing(0)
+        self.tracks_view = QScrollArea()  # many tracks scroll up and down instead of growing the window
+        self.tracks_view.setWidget(self.area)
+        self.tracks_view.setWidgetResizable(True)
+        self.tracks_view.setFrameShape(QFrame.Shape.NoFrame)
+        self.tracks_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tracks_view.setMinimumHeight(RULER_HEIGHT + TRACK_HEIGHT * 2 + 2)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.area, 1)
+        layout.addWidget(self.tracks_view, 1)
         layout.addWidget(self.scrollbar)
         self.set_document(doc)
 
