@@ -141,6 +141,8 @@ class ActionPanel(QWidget):
                 combo.addItem(NONE_LABEL, None)
             wanted = "mask" if param.kind == "mask" else None
             for layer in reversed(self.doc.layers):
+                if layer.kind == "boxes":  # vectors, not pictures: never an image input
+                    continue
                 if (wanted == "mask") == (layer.kind == "mask"):
                     combo.addItem(layer.name, layer.id)
             index = combo.findData(previous) if previous else -1

@@ -126,3 +126,12 @@ def test_boxes_of_a_box_clip_at_the_playhead_are_edited_in_the_clip(make_window,
     assert clip.boxes[1].x0 == 10 and clip.boxes[3].x0 == 10  # only this frame's box
     doc.undo()
     assert clip.boxes[2].x0 == 10
+
+
+def test_box_layers_are_not_offered_as_pictures_to_actions(boxed):
+    window, layer = boxed
+    panel = window.action_panels["adjust.blur"]
+    panel.refresh_layers()
+    combo = panel.editors["image"]
+    names = [combo.itemText(i) for i in range(combo.count())]
+    assert "Picture" in names and "Found" not in names
