@@ -41,6 +41,7 @@ class CanvasView(QGraphicsView):
         self._frame_key: Hashable = None  # what the frame item shows
         self._wanted_key: Hashable = None  # what the playhead asks for
         self._shown_serial = 0
+        self._requested: tuple[Hashable, int] = (None, -1)  # the key and serial of the latest frame request
         self.frames = FrameServer(self)
         self.frames.ready.connect(self._frame_ready)
         self.boxes = BoxOverlay(self._scene, self)
@@ -52,10 +53,17 @@ class CanvasView(QGraphicsView):
         for item in self._items.values():
             self._scene.removeItem(item)
         self._items.clear()
+        previous = getattr(self, "_listening", None)
+        if previous is not None:  # listen to one document only, once (a second call must not double the work)
+            previous.layers_changed.disconnect(self.rebuild)
+            previous.layer_changed.disconnect(self.update_layer)
+            previous.timeline.playhead_changed.disconnect(self._playhead_moved)
+            previous.timeline.changed.disconnect(self.show_timeline_frame)
+        self._listening: Document | None = doc
         self.doc = doc
         doc.layers_changed.connect(self.rebuild)
         doc.layer_changed.connect(self.update_layer)
-        doc.timeline.playhead_changed.connect(lambda _f: self.show_timeline_frame())
+        doc.timeline.playhead_changed.connect(self._playhead_moved)
         doc.timeline.changed.connect(self.show_timeline_frame)
         self._shown_serial = self.frames.serial  # pictures still coming for the old document are ignored
         self._frame_key = self._wanted_key = None
@@ -101,6 +109,9 @@ class CanvasView(QGraphicsView):
         item.setVisible(layer.visible)
         item.setOpacity(layer.opacity)
 
+    def _playhead_moved(self, _frame: int) -> None:
+        self.show_timeline_frame()
+
     def show_timeline_frame(self) -> None:
         """Show the timeline's picture at the playhead, and the boxes there.
 
@@ -120,9 +131,9 @@ class CanvasView(QGraphicsView):
             source = clip.source
             key: Hashable = (id(source), str(clip.path), index)
             self._wanted_key = key
-            if key == self._frame_key:
-                return
-            self.frames.request(lambda: clip.source_frame(index), key)
+            if key == self._frame_key or self._requested == (key, self.frames.serial):
+                return  # shown already, or the latest request is for it
+            self._requested = (key, self.frames.request(lambda: clip.source_frame(index), key))
             return
         pixels = clip.source_frame(index)
         key = (clip.id, index, id(pixels))

@@ -486,15 +486,26 @@ class TimelineWidget(QWidget):
     # -- document ------------------------------------------------------------------------
     def set_document(self, doc: Document) -> None:
         self.set_playing(False)
+        previous = getattr(self, "_listening", None)
+        if previous is not None:  # listen to one document only, once
+            previous.timeline.changed.disconnect(self.refresh)
+            previous.timeline.playhead_changed.disconnect(self._playhead_moved)
+            previous.active_changed.disconnect(self._active_changed)
+            previous.layers_changed.disconnect(self.update_actions)
+        self._listening: Document | None = doc
         self.doc = doc
         self.area.doc = doc
-        self.area.selected = None
-        self.area.selected_track = None
+        if previous is not doc:
+            self.area.selected = None
+            self.area.selected_track = None
         doc.timeline.changed.connect(self.refresh)
         doc.timeline.playhead_changed.connect(self._playhead_moved)
-        doc.active_changed.connect(lambda _layer: self.update_actions())
+        doc.active_changed.connect(self._active_changed)
         doc.layers_changed.connect(self.update_actions)
         self.refresh()
+
+    def _active_changed(self, _layer: object) -> None:
+        self.update_actions()
 
     def _playhead_moved(self, frame: int) -> None:
         self.area.ensure_visible(frame)
