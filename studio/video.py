@@ -216,7 +216,7 @@ class VideoSource:
                     raise BadInputError(f"The video {self.path} is missing (moved or deleted).",
                                         "Put it back, or remove its clips from the timeline.")
                 self._container = _open(self.path)
-                self._container.streams.video[0].thread_type = "AUTO"
+                self._container.streams.video[0].thread_type = "AUTO"  # only before the codec opens
                 self._decoder = None
             ahead = target - self._position
             if self._decoder is None or ahead < -1e-6 or ahead > FORWARD_DECODE_SECONDS:

@@ -32,7 +32,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-from scipy.special import log_ndtr
 
 from . import ecc, sync
 from .pattern import CELL, TILE, patterns_for, to_working
@@ -158,6 +157,8 @@ def correlate(tile: np.ndarray, sync_fft: np.ndarray) -> tuple[float, tuple[int,
 
 def log10_p_of_max(z: float, tests: int) -> float:
     """log10 of P(max of ``tests`` independent standard normals >= z)."""
+    from scipy.special import log_ndtr  # scipy is slow to import: only detection needs it, not marking
+
     log_tail = float(log_ndtr(-z))  # ln P(Z >= z)
     # 1 - (1 - q)^n, computed stably: -expm1(n * log1p(-q))
     q = math.exp(log_tail)

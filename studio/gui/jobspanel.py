@@ -29,7 +29,7 @@ class JobsPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.preview = QLabel("No preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(100)
+        self.preview.setMinimumHeight(64)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c33")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -14,10 +15,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.document import Document, Layer
+from studio.document import BoxLayer, Document, Layer
 from studio.gui.qimage import thumbnail
 
-KIND_MARK = {"image": "", "mask": " [mask]", "overlay": " [overlay]", "boxes": ""}
+
+def boxes_icon(side: int = 32) -> QIcon:
+    """The icon of a box layer: two outlined boxes (it has no pixels to make a thumbnail of)."""
+    pixmap = QPixmap(side, side)
+    pixmap.fill(QColor(40, 40, 44))
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setPen(QPen(QColor(255, 214, 0), max(1.0, side / 16)))
+    p.drawRect(int(side * 0.12), int(side * 0.18), int(side * 0.5), int(side * 0.45))
+    p.setPen(QPen(QColor(80, 200, 255), max(1.0, side / 16)))
+    p.drawRect(int(side * 0.45), int(side * 0.45), int(side * 0.42), int(side * 0.4))
+    p.end()
+    return QIcon(pixmap)
+
+
+def describe(layer: Layer) -> str:
+    """The layer's tooltip, in plain words."""
+    if isinstance(layer, BoxLayer):
+        count = len(layer.boxes)
+        labels = sorted({b.label for b in layer.boxes if b.label})
+        named = f": {', '.join(labels[:6])}{'…' if len(labels) > 6 else ''}" if labels else ""
+        return (f"Boxes drawn over the picture ({count} box{'es' if count != 1 else ''}{named}). "
+                "Edit them on the canvas: drag to move, drag a corner to resize, double-click to relabel, "
+                "Delete to remove.")
+    kind = {"image": "Picture", "mask": "Mask", "overlay": "Overlay"}.get(layer.kind, "Layer")
+    return f"{kind} layer, {layer.size[0]}×{layer.size[1]}"
 
 
 class LayersPanel(QWidget):
@@ -69,12 +95,10 @@ class LayersPanel(QWidget):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
                 if layer.kind == "boxes":
-                    count = len(getattr(layer, "boxes", []))
-                    item.setToolTip(f"{count} box{'es' if count != 1 else ''} drawn over the picture "
-                                    "(never part of an export)")
+                    item.setIcon(boxes_icon(32))
                 else:
                     item.setIcon(thumbnail(layer.pixels if layer.kind != "mask" else layer.rgba(), 32))
-                    item.setToolTip(f"{layer.kind} layer, {layer.size[0]}×{layer.size[1]}{KIND_MARK[layer.kind]}")
+                item.setToolTip(describe(layer))
                 self.list.addItem(item)
         self._select_active()
 

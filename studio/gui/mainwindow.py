@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +33,7 @@ from studio.errors import StudioError
 from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
+from studio.gui.exportdialog import VideoExporter
 from studio.gui.heatmaps import heatmap_layers
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
@@ -85,6 +88,11 @@ class MainWindow(QMainWindow):
         self.layers_panel = LayersPanel(self.doc)
         self.jobs_panel = JobsPanel(self.runner)
         self.timeline = TimelineWidget(self.doc)
+        self.timeline.notify.connect(self.notifier.notify)
+        for action in self.timeline.transport_actions:  # Space, arrows, Home/End work on the canvas too
+            self.canvas.addAction(action)
+        self.video_export = VideoExporter(self)
+        self.timeline.contents_changed.connect(self.video_export.set_enabled)
         self.report_panel = ReportPanel()
         self.notification_list = NotificationList(self.notifier, self.statusBar())
         self.history_list = QListWidget()
@@ -138,9 +146,13 @@ class MainWindow(QMainWindow):
         first = self.action_picker.findData(FIRST_ACTION)
         if first >= 0:  # the creator's core loop opens on generation when it is there
             self.action_picker.setCurrentIndex(first)
+        scroll = QScrollArea()  # a long panel (generation) scrolls instead of making the window taller than a screen
+        scroll.setWidget(stack)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(container)
         layout.addWidget(self.action_picker)
-        layout.addWidget(stack, 1)
+        layout.addWidget(scroll, 1)
         return container, panels
 
     def _build_menus(self) -> None:
@@ -153,6 +165,7 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self._add(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
         self._add(file_menu, "&Export…", self.export_dialog, QKeySequence("Ctrl+E"))
+        file_menu.addAction(self.video_export.action)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
@@ -168,6 +181,12 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
+        timeline = bar.addMenu("&Timeline")
+        timeline.addActions(self.timeline.transport_actions)
+        timeline.addSeparator()
+        timeline.addActions(self.timeline.edit_actions)
+        timeline.addSeparator()
+        timeline.addAction(self.video_export.action)
         plugins = bar.addMenu("&Plugins")
         self._add(plugins, "&Manage plugins…", self.show_plugins)
 
@@ -266,16 +285,28 @@ class MainWindow(QMainWindow):
         try:
             from studio.video import VideoSource
 
-            source = VideoSource(path)
-            source.frame(0)  # a file whose first frame cannot be decoded is not put on the timeline
+            source = VideoSource(path)  # reads the file's header, decodes nothing
         except StudioError as exc:
             self.notifier.notify("warning", f"{exc} Nothing was put on the timeline; the Verify view still shows "
                                             "its Content Credentials and what else can be told about the file.")
             self.inspect_file(path)
             return False
-        sha = sha256_file(path)
-        source.sha256 = sha
-        clip = VideoClip(name=path.name, start=-1, source=source, record=Record.opened(str(path), sha))
+        clip = VideoClip(name=path.name, start=-1, source=source, record=Record.opened(str(path)))
+
+        def fingerprint() -> None:  # hashing a long video takes a while: not on the GUI thread
+            try:
+                sha = sha256_file(path)
+            except OSError:
+                return
+
+            def arrived(digest: str) -> None:
+                source.sha256 = digest
+                if clip.record is not None and clip.record.ingredients:
+                    clip.record.ingredients[0].sha256 = digest
+
+            self._bridge.post(arrived, sha)
+
+        threading.Thread(target=fingerprint, name="fingerprint", daemon=True).start()
         with self.doc.undo_stack.macro(f"Open video '{path.name}'"):
             if self.doc.timeline.duration == 0:  # the first clip sets the timeline's rate
                 self.doc.set_fps(source.fps)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fixture_plugins import faulty
 from helpers import MEDIA, ROOT
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 
 from studio.application import StudioApp
 from studio.document import Box, BoxClip, FramesClip, Layer, ScoreClip
@@ -24,8 +24,7 @@ def wait_for(qtbot, predicate, timeout=10000):
 def test_screenshot_with_a_document_open(make_window, qtbot):
     window = make_window()
     assert window.open_file(MEDIA / "earth_apollo17.jpg")
-    window.doc.timeline.add_clip(FramesClip(name="earth",
-                                      frames=[window.doc.layers[0].rgb()] * 24))
+    window.doc.timeline.add_clip(FramesClip(name="earth", frames=[window.doc.layers[0].rgb()] * 24))
     window.doc.timeline.add_clip(ScoreClip(name="score", scores=list(np.linspace(0, 1, 24))))
     window.run_action(window.app.action("adjust.blur"), {"image": window.doc.layers[0], "radius": 8.0})
     wait_for(qtbot, lambda: len(window.doc.layers) == 2)
@@ -189,17 +188,19 @@ def test_timeline_scrub_and_play_show_frames_on_the_canvas(make_window, qtbot):
     window.doc.timeline.add_clip(FramesClip(frames=frames))
     window.doc.timeline.add_clip(BoxClip(boxes=[Box(2, 2, 8, 8, "thing", frame=f) for f in range(10)], frame_count=10))
     area = window.timeline.area
-    qtbot.mouseClick(area, Qt.MouseButton.LeftButton, pos=area.rect().center())
-    assert 3 <= window.doc.timeline.playhead <= 6
+    x = int(area.x_of(4.5))
+    qtbot.mouseClick(area, Qt.MouseButton.LeftButton, pos=QPoint(x, 5))  # the ruler
+    assert window.doc.timeline.playhead == 4
     shown = window.canvas._frame_item.pixmap().toImage().pixelColor(0, 0).red()
     assert shown == window.doc.timeline.playhead * 20
-    assert len(window.canvas._box_items) == 2
+    assert len(window.canvas.boxes.items) == 1
     seen = []
     window.doc.timeline.playhead_changed.connect(seen.append)
-    window.timeline.play_button.setChecked(True)
+    window.timeline.set_playing(True)
     qtbot.wait(150)
-    window.timeline.play_button.setChecked(False)
-    assert len(seen) >= 3 and all((b - a) % 10 == 1 for a, b in zip(seen, seen[1:], strict=False))
+    window.timeline.set_playing(False)
+    # the playhead follows the clock: forward (a late tick skips frames rather than slowing down), looping
+    assert len(seen) >= 3 and all(0 < (b - a) % 10 <= 3 for a, b in zip(seen, seen[1:], strict=False))
 
 
 def test_save_and_reopen_project(make_window, qtbot, png_file, tmp_path):
@@ -278,6 +279,7 @@ def test_open_video_puts_its_frames_on_the_timeline(make_window, qtbot):
     timeline.seek(30)
     frame = timeline.frame_at()
     assert frame.shape[2] == 3 and frame.std() > 5  # real picture content
+    wait_for(qtbot, lambda: not window.canvas.frame_pending)  # decoded off the GUI thread
     shown = window.canvas._frame_item.pixmap()
     assert (shown.width(), shown.height()) == (frame.shape[1], frame.shape[0])
 
