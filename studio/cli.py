@@ -117,7 +117,7 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
         for param in action.params:
             if param not in positional:
                 _add_param(p, param, positional=False)
-            add_input_options(p, param)
+        add_input_options(p, action)
         p.add_argument("--out", "-o", metavar="FILE",
                        help="output file: a picture (.png, .jpg, .webp, .tif), a video (.mp4, .webm, .gif) "
                             "or boxes (.json), as the action makes")

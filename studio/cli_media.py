@@ -29,17 +29,23 @@ from studio.results import ActionResult, OutputBoxes
 # -- inputs ------------------------------------------------------------------------------------
 
 
-def add_input_options(parser: argparse.ArgumentParser, param: Param) -> None:
-    """The extra options a frame or clip input needs (which frame; which time range)."""
-    flag = "--" + param.name.replace("_", "-")
-    if param.kind == "frame":
-        parser.add_argument(f"{flag}-frame", dest=f"{param.name}__frame", type=int, default=0, metavar="N",
-                            help=f"which frame of a video {param.name} to use (default: 0)")
-    elif param.kind == "clip":
-        parser.add_argument(f"{flag}-start", dest=f"{param.name}__start", type=float, default=None, metavar="SEC",
-                            help=f"start of the {param.name} range in seconds (default: the beginning)")
-        parser.add_argument(f"{flag}-end", dest=f"{param.name}__end", type=float, default=None, metavar="SEC",
-                            help=f"end of the {param.name} range in seconds (default: the end)")
+def add_input_options(parser: argparse.ArgumentParser, action: Action) -> None:
+    """The extra options frame and clip inputs need: which frame (``--frame N``), which time range
+    (``--start SEC --end SEC``). With several such inputs, or when a parameter already has that name,
+    the options carry the parameter's name (``--NAME-frame``, ``--NAME-start``, ``--NAME-end``)."""
+    names = {p.name.replace("_", "-") for p in action.params}
+    for kind, words in (("frame", ("frame",)), ("clip", ("start", "end"))):
+        inputs = [p for p in action.params if p.kind == kind]
+        for param in inputs:
+            prefix = "" if len(inputs) == 1 and not names & set(words) else param.name.replace("_", "-") + "-"
+            if kind == "frame":
+                parser.add_argument(f"--{prefix}frame", dest=f"{param.name}__frame", type=int, default=0,
+                                    metavar="N", help=f"which frame of a video {param.name} to use (default: 0)")
+            else:
+                parser.add_argument(f"--{prefix}start", dest=f"{param.name}__start", type=float, default=None,
+                                    metavar="SEC", help=f"start of the {param.name} in seconds (default: 0)")
+                parser.add_argument(f"--{prefix}end", dest=f"{param.name}__end", type=float, default=None,
+                                    metavar="SEC", help=f"end of the {param.name} in seconds (default: its end)")
 
 
 def load_input(param: Param, raw: str, args: argparse.Namespace) -> Any:

@@ -48,6 +48,12 @@ def run_pick(ctx, params):
     return ActionResult(images=[OutputImage(layer.pixels, name="picked")], boxes=found)
 
 
+def run_compare(ctx, params):
+    first, second = params["first"], params["second"]
+    yield Progress(1, 1)
+    return ActionResult(messages=[f"{first.count} and {second.count} frames"])
+
+
 @hookimpl
 def studio_actions():
     return [
@@ -58,4 +64,6 @@ def studio_actions():
                        Param("fps", "float", 8.0, minimum=1, maximum=60))),
         Action(id="mediafix.pick", title="Pick a frame", run=run_pick, c2pa_action="c2pa.edited",
                params=(Param("frame", "frame", required=True),)),
+        Action(id="mediafix.compare", title="Compare two clips", run=run_compare, c2pa_action="c2pa.edited",
+               params=(Param("first", "clip", required=True), Param("second", "clip", required=True))),
     ]

@@ -79,7 +79,7 @@ def test_video_export_bad_files_and_names(tmp_path, capsys):
 def test_an_action_on_a_clip_writes_boxes_and_scores_as_json(media_app, tmp_path, capsys):
     src = write_test_video(tmp_path / "in.mp4", frames=24, fps=24)
     out = tmp_path / "found.json"
-    assert run_cli(media_app, ["mediafix", "track", str(src), "--clip-start", "0.5", "--out", str(out), "--json"]) == 0
+    assert run_cli(media_app, ["mediafix", "track", str(src), "--start", "0.5", "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     kinds = [o["kind"] for o in printed["outputs"]]
     assert kinds == ["boxes", "scores"]
@@ -108,7 +108,7 @@ def test_an_action_that_makes_a_clip_writes_a_signed_video(media_app, tmp_path, 
 def test_a_frame_input_from_a_video_and_boxes_with_an_overlay(media_app, tmp_path, capsys):
     src = write_test_video(tmp_path / "in.mp4", frames=24)
     out = tmp_path / "pick.png"
-    assert run_cli(media_app, ["mediafix", "pick", str(src), "--frame-frame", "5", "--out", str(out),
+    assert run_cli(media_app, ["mediafix", "pick", str(src), "--frame", "5", "--out", str(out),
                                "--overlay", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     image, boxes = printed["outputs"]
@@ -120,5 +120,12 @@ def test_a_frame_input_from_a_video_and_boxes_with_an_overlay(media_app, tmp_pat
     found = json.loads(open(boxes["path"]).read())["boxes"][0]
     assert tuple(drawn[int(found["y0"]), int(found["x0"]) + 5, :3]) == (255, 220, 0)  # the box is drawn on it
     with pytest.raises(BadInputError, match="no frame 99"):
-        run_cli(media_app, ["mediafix", "pick", str(src), "--frame-frame", "99", "--out", str(out)])
+        run_cli(media_app, ["mediafix", "pick", str(src), "--frame", "99", "--out", str(out)])
     assert np.isfinite(found["score"])
+
+
+def test_several_clip_inputs_get_named_range_options(media_app, tmp_path, capsys):
+    src = write_test_video(tmp_path / "in.mp4", frames=48, fps=24)
+    assert run_cli(media_app, ["mediafix", "compare", str(src), "--second", str(src),
+                               "--first-start", "1", "--second-end", "0.5"]) == 0
+    assert "24 and 12 frames" in capsys.readouterr().out
