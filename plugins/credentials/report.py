@@ -216,7 +216,7 @@ def details(result: dict[str, Any]) -> list[Finding]:
         out.append(Finding("Active manifest", str(result["manifest_label"])))
     if result.get("manifests"):
         out.append(Finding("Manifests in the file", str(result["manifests"])))
-    for depth, item in _tree_lines(result.get("ingredients") or []):
+    for _depth, item in _tree_lines(result.get("ingredients") or []):
         for detail in item.get("failure_details") or []:
             out.append(Finding(f"Ingredient '{item['title']}': {detail['code']}", detail["explanation"]))
     anchors = result.get("trust_anchors") or []
