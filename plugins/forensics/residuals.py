@@ -140,7 +140,8 @@ def noise_heat(source: ImageSource, block: int = NOISE_BLOCK, amplification: flo
     if sigma.size == 0 or not valid.any():
         return np.zeros((max(1, sigma.shape[0]), max(1, sigma.shape[1])), np.float32)
     log_sigma = np.log(np.where(valid, sigma, np.nanmedian(sigma)) + 0.5)
-    deviation: np.ndarray = np.where(valid, np.abs(log_sigma - float(np.median(log_sigma[valid]))), 0.0).astype(np.float32)
+    typical = float(np.median(log_sigma[valid]))
+    deviation: np.ndarray = np.where(valid, np.abs(log_sigma - typical), 0.0).astype(np.float32)
     deviation = cv2.morphologyEx(deviation, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     return scale01(deviation, 2.0 / max(amplification, 1e-3))
 

@@ -77,8 +77,8 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                     f"chance agreement p ≈ {s.p_value:.2g} (optimistic for flat images)."))
             if s.present and state != "present":
                 state = "weak-signal"
-        for note in result.notes:
-            findings.append(Finding("Note", note))
+        for note in result.notes:  # the command-line flag is for the command line
+            findings.append(Finding("Note", note.replace(" (--key-file)", "")))
     summary = result.summary().replace(", studio-default)", ", Studio's default key)")
     return ReportSection(TITLE, state, summary, findings=findings, can_tell=CAN_TELL,
                          cannot_tell=CANNOT_TELL, data=data, outcome=OUTCOMES.get(state, ""))
