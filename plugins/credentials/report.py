@@ -243,7 +243,7 @@ def tree(result: dict[str, Any], thumbnails: dict[str, bytes]) -> list[TreeNode]
                         thumbnail=uri(item.get("thumbnail")),
                         children=[node(i) for i in item.get("ingredients") or []])
 
-    root = TreeNode(label=result.get("title") or "This file", detail="This file · " + outcome_of(result)[0],
+    root = TreeNode(label=result.get("title") or "This file", detail="This file",
                     tone=outcome_of(result)[1], thumbnail=uri(result.get("thumbnail")),
                     children=[node(i) for i in result.get("ingredients") or []])
     return [root]

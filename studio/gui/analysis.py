@@ -275,7 +275,7 @@ class AnalysisView(QWidget):
         if f.heatmap.explanation:
             note = QLabel(f.heatmap.explanation)
             note.setWordWrap(True)
-            note.setStyleSheet("color: palette(mid)")
+            note.setStyleSheet("color: #555")
             form.addRow(note)
         self.controls[f.name] = {"toggle": toggle, "opacity": opacity, "parameters": spins, "box": box}
         return box

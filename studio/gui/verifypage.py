@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTabBar,
     QTextBrowser,
     QToolButton,
@@ -175,8 +176,10 @@ class VerifyPage(QWidget):
         self.tabs.setObjectName("verify_tabs")
         self.tabs.setTabsClosable(True)
         self.tabs.setExpanding(False)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)
         self.tabs.setUsesScrollButtons(True)
+        # the tabs scroll rather than widen the page: it must fit beside the canvas on a 1280×720 screen
+        self.tabs.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.tabs.currentChanged.connect(lambda _i: self._render())
         self.tabs.tabCloseRequested.connect(self.close_report)
         self.open_button = QToolButton()
@@ -229,7 +232,7 @@ class VerifyPage(QWidget):
         self.tree.setObjectName("verify_ingredients")
         self.tree.setHeaderLabel("This file and its ingredients")
         self.tree.setIconSize(QSize(THUMB, THUMB))
-        self.tree.setMaximumHeight(3 * (THUMB + 6) + 28)
+        self.tree.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.tree.setWordWrap(True)
         self.body = QTextBrowser()
         self.body.setObjectName("verify_body")
@@ -248,6 +251,12 @@ class VerifyPage(QWidget):
         layout.addWidget(self.tree)
         layout.addWidget(self.body, 1)
         self._render()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(400, 600)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(260, 300)
 
     # -- the current report (what the window's tests and callers read) -----------------------------------
     @property
@@ -472,6 +481,10 @@ class VerifyPage(QWidget):
         for node in nodes:
             add(node, self.tree)
         self.tree.expandAll()
+        rows = self.tree.findItems("", Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive)
+        header = self.tree.header().sizeHint().height()
+        row = max(self.tree.sizeHintForRow(0), 24)
+        self.tree.setFixedHeight(header + min(len(rows), 3) * row + 2 * self.tree.frameWidth() + 2)  # then scrolls
         self.tree.setVisible(bool(nodes))
 
     # -- text, for the window's tests and screen readers --------------------------------------------------
