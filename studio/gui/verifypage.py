@@ -268,6 +268,11 @@ class VerifyPage(QWidget):
     def sections(self) -> list[ReportSection]:
         return self.current.sections if self.current else []
 
+    @sections.setter
+    def sections(self, sections: list[ReportSection]) -> None:
+        if self.current is not None:
+            self.current.sections = list(sections)
+
     @property
     def path(self) -> Path | None:
         return self.current.path if self.current else None
