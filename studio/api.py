@@ -45,7 +45,7 @@ from studio.jobs import Job, JobContext, JobState
 from studio.media import ClipInput
 from studio.paths import assets_dir, builtin_models_dir
 from studio.plugincontext import PluginContext
-from studio.report import Finding, Heatmap, ReportOption, ReportSection
+from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSection, TreeNode
 from studio.results import OutputBoxes, OutputClip, OutputScores
 from studio.settings import cache_dir, config_dir
 
@@ -63,7 +63,7 @@ __all__ = [
     # export steps
     "ExportJob", "ExportStep", "ExportReport",
     # evidence reports
-    "ReportSection", "Finding", "Heatmap", "ReportOption",
+    "ReportSection", "Finding", "Heatmap", "Parameter", "TreeNode", "ReportOption",
     # errors
     "StudioError", "BadInputError", "Cancelled",
     # the document model and provenance

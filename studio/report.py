@@ -22,21 +22,62 @@ class Finding:
 
 
 @dataclass
+class Parameter:
+    """A setting of a heatmap that the user can change in the analysis view (a number in a range)."""
+
+    name: str
+    label: str
+    value: float
+    minimum: float
+    maximum: float
+    step: float = 1.0
+    help: str = ""
+    suffix: str = ""
+
+
+@dataclass
 class Heatmap:
-    """A per-pixel signal (H×W floats in 0..1) shown as an overlay layer."""
+    """A per-pixel signal (H×W floats in 0..1) shown in the analysis view.
+
+    ``legend`` says in plain words what the dark and the bright end of the colour map mean;
+    ``parameters`` are the settings the user may change, and ``recompute`` (called off the GUI thread
+    with ``{parameter name: value}``) returns the values for them (H×W floats in 0..1).
+    """
 
     name: str
     values: np.ndarray
     explanation: str = ""
+    legend: tuple[str, str] = ("", "")
+    parameters: list[Parameter] = field(default_factory=list)
+    recompute: Callable[[dict[str, float]], np.ndarray] | None = None
+
+
+@dataclass
+class TreeNode:
+    """A node of a tree a section offers the window (a file's ingredients): plain words and a thumbnail."""
+
+    label: str
+    detail: str = ""
+    tone: str = "neutral"
+    thumbnail: str = ""  # a data: URI, or empty
+    children: list[TreeNode] = field(default_factory=list)
+
+
+TONES = ("trusted", "caution", "bad", "neutral")
 
 
 @dataclass
 class ReportSection:
     """One signal of the evidence report (Content Credentials, a watermark, a forensic test).
 
-    ``state`` is a short machine-readable word for the signal's outcome;
+    ``state`` is a short machine-readable word for the signal's outcome (for the CLI and JSON);
     ``summary`` the plain-language sentence; ``can_tell``/``cannot_tell`` say
     what the signal is evidence of and what not.
+
+    For the window (not part of :meth:`to_dict`): ``outcome`` is the state in plain words, ``tone``
+    one of :data:`TONES`, ``headline`` a short lead sentence, ``details`` the technical lines (raw
+    codes) shown only on request, ``plain_findings`` (when set) the findings the window shows in
+    place of ``findings``, and ``tree`` a tree of items with thumbnails (ingredients).
     """
 
     title: str
@@ -50,6 +91,12 @@ class ReportSection:
     plugin: str = ""
     scores: list[OutputScores] = field(default_factory=list)
     boxes: list[OutputBoxes] = field(default_factory=list)
+    outcome: str = ""
+    tone: str = "neutral"
+    headline: str = ""
+    details: list[Finding] = field(default_factory=list)
+    tree: list[TreeNode] = field(default_factory=list)
+    plain_findings: list[Finding] | None = None  # what the window shows instead of findings (no raw codes)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -90,6 +90,8 @@ def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection:
         result = verify(path, anchors, thumbnails)
     except StudioError as exc:
         return ReportSection(title=report.TITLE, state="unreadable", summary=str(exc),
+                             outcome="Content Credentials could not be checked", tone="neutral",
+                             headline=f"The file could not be checked: {exc}",
                              cannot_tell="Nothing: the file could not be checked.")
     return report.section(result, thumbnails)
 

@@ -6,7 +6,7 @@ import base64
 import io
 from typing import Any
 
-from studio.api import Finding, ReportSection
+from studio.api import Finding, ReportSection, TreeNode
 
 from . import explain
 
@@ -102,8 +102,151 @@ def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) 
     data = {k: v for k, v in result.items() if k != "file"}
     if images:
         data["images"] = images
+    outcome, tone = outcome_of(result)
     return ReportSection(title=TITLE, state=state, summary=result["summary"], findings=findings,
-                         can_tell=explain.CAN_TELL, cannot_tell=explain.CANNOT_TELL, data=data)
+                         can_tell=explain.CAN_TELL, cannot_tell=explain.CANNOT_TELL, data=data,
+                         outcome=outcome, tone=tone, headline=headline(result), details=details(result),
+                         tree=tree(result, thumbnails or {}), plain_findings=plain_findings(result))
+
+
+# -- the window's Verify page: plain words first, the raw codes under "Details" -------------------------------------
+OUTCOMES = {  # state: (the outcome in words, the banner's tone)
+    "trusted": ("Trusted Content Credentials", "trusted"),
+    "valid": ("Valid Content Credentials, from a signer you do not know", "caution"),
+    "invalid": ("Content Credentials that fail verification: tampered or invalid", "bad"),
+    "no-credentials": ("No Content Credentials", "neutral"),
+}
+INGREDIENT_STATES = {"trusted": "trusted signer", "valid": "intact, signer not on your trust list",
+                     "invalid": "fails verification", "no-credentials": "no Content Credentials of its own"}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def outcome_of(result: dict[str, Any]) -> tuple[str, str]:
+    """The outcome in words and the tone of the banner (trusted, caution, bad, neutral)."""
+    if result.get("remote"):
+        return "Content Credentials stored online: not checked offline", "neutral"
+    return OUTCOMES.get(result["state"], ("Content Credentials could not be checked", "neutral"))
+
+
+def when_text(value: str | None) -> str:
+    """An ISO time as people write it: "24 Jan 2023, 14:48 UTC" (the text as given if it does not parse)."""
+    from datetime import datetime, timezone
+
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    zone = " UTC" if moment.tzinfo is not None else ""
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}{zone}"
+
+
+def ai_text(result: dict[str, Any]) -> str:
+    where = result.get("ai_declared_in") or []
+    if not result.get("ai_tool_used"):
+        return "No AI tool declared."
+    places = ["this file" if w == "this file" else w for w in where]
+    return "AI tool used — declared by " + " and ".join(places) + "."
+
+
+def headline(result: dict[str, Any]) -> str:
+    """Who signed, when, with what app, and whether AI was declared (and where): one or two sentences."""
+    if result.get("remote"):
+        return ("This file says its Content Credentials are stored online. Studio works offline and does not "
+                "fetch them, so nothing about who made it was checked.")
+    if not result.get("manifests"):
+        if result["state"] == "invalid":
+            return "This file carries Content Credentials that are damaged and cannot be read."
+        return ("Nothing in this file says who made it or how. Most files carry no credentials, so this is "
+                "not evidence of anything.")
+    signer = signer_text(result.get("signer"))
+    parts = [f"Signed by {signer if signer != 'unknown' else 'an unnamed signer'}"]
+    when = when_text(result.get("time"))
+    if when:
+        parts.append(f"on {when}")
+    if result.get("claim_generator"):
+        parts.append(f"with {result['claim_generator']}")
+    text = " ".join(parts) + ". " + ai_text(result)
+    if result["state"] == "invalid":
+        text += " The file or its credentials were changed after signing, so these statements cannot be relied on."
+    elif result["state"] == "valid":
+        text += " Nobody on your trust list vouches for this signer."
+    return text
+
+
+def plain_findings(result: dict[str, Any]) -> list[Finding]:
+    """The window's findings: what was declared, in words (the codes go to :func:`details`)."""
+    findings: list[Finding] = []
+    if result.get("remote"):
+        findings.append(Finding("Stored online at", result["remote"].get("url") or "an address the file does not "
+                                "state", "Not fetched: Studio works offline."))
+    if result.get("manifests"):
+        findings.append(Finding("Signed by", signer_text(result.get("signer")),
+                                "The organisation and name in the signer's certificate."))
+        when = when_text(result.get("time"))
+        source = result.get("time_source") or ""
+        findings.append(Finding("Signed on", when or "not stated", source[:1].upper() + source[1:]))
+        findings.append(Finding("App or device used", result.get("claim_generator") or "not stated"))
+        for action in result.get("actions") or []:
+            findings.append(Finding("What was done", _action_text(action), when_text(action.get("when"))))
+        findings.append(Finding("AI tool used", "yes" if result.get("ai_tool_used") else "not declared",
+                                ai_explanation(result)))
+    for detail in result.get("failure_details") or []:
+        findings.append(Finding("Problem", detail["explanation"]))
+    return findings
+
+
+def details(result: dict[str, Any]) -> list[Finding]:
+    """The technical lines for "Details": status codes, the verifier's state, certificate facts."""
+    out: list[Finding] = []
+    if result.get("validation_state"):
+        out.append(Finding("Verifier state", str(result["validation_state"])))
+    out.append(Finding("State", str(result.get("state", ""))))
+    for detail in result.get("failure_details") or []:
+        out.append(Finding(detail["code"], detail.get("library") or detail["explanation"]))
+    signer = result.get("signer") or {}
+    if signer.get("algorithm"):
+        out.append(Finding("Signature algorithm", str(signer["algorithm"])))
+    if signer.get("serial"):
+        out.append(Finding("Certificate serial number", str(signer["serial"])))
+    if result.get("manifest_label"):
+        out.append(Finding("Active manifest", str(result["manifest_label"])))
+    if result.get("manifests"):
+        out.append(Finding("Manifests in the file", str(result["manifests"])))
+    for _depth, item in _tree_lines(result.get("ingredients") or []):
+        for detail in item.get("failure_details") or []:
+            out.append(Finding(f"Ingredient '{item['title']}': {detail['code']}", detail["explanation"]))
+    anchors = result.get("trust_anchors") or []
+    out.append(Finding("Trust anchors", "; ".join(anchors) if anchors else "none"))
+    return out
+
+
+def tree(result: dict[str, Any], thumbnails: dict[str, bytes]) -> list[TreeNode]:
+    """This file and its ingredients as a tree, each with its thumbnail (when the credentials hold one)."""
+    if not result.get("manifests"):
+        return []
+
+    def uri(identifier: str | None) -> str:
+        return (_data_uri(thumbnails[identifier]) or "") if identifier in thumbnails else ""
+
+    def node(item: dict[str, Any]) -> TreeNode:
+        parts = [item["relationship_label"].split(" (")[0].capitalize(), INGREDIENT_STATES.get(item["state"], "")]
+        if item.get("has_credentials"):
+            parts.append(f"signed by {signer_text(item.get('signer'))}")
+        if item.get("ai_tool_used"):
+            parts.append("AI tool used")
+        tone = OUTCOMES.get(item["state"], ("", "neutral"))[1]
+        return TreeNode(label=item["title"], detail=" · ".join(p for p in parts if p), tone=tone,
+                        thumbnail=uri(item.get("thumbnail")),
+                        children=[node(i) for i in item.get("ingredients") or []])
+
+    root = TreeNode(label=result.get("title") or "This file", detail="This file",
+                    tone=outcome_of(result)[1], thumbnail=uri(result.get("thumbnail")),
+                    children=[node(i) for i in result.get("ingredients") or []])
+    return [root]
 
 
 def _images(result: dict[str, Any], thumbnails: dict[str, bytes]) -> list[dict[str, str]]:

@@ -35,7 +35,7 @@ def configured_detectors(ctx: PluginContext) -> tuple[list[Any], list[ReportSect
             loaded.append(load_user_detector(entry))
         except StudioError as exc:
             failed.append(ReportSection(title=f"Your detector: {Path(str(entry)).name}", state="error",
-                                        summary=str(exc), data={"path": str(entry)}))
+                                        outcome="Could not be loaded", summary=str(exc), data={"path": str(entry)}))
     return loaded, failed
 
 

@@ -120,7 +120,7 @@ def detector_analysis(source: ImageSource) -> Analysis:
         Finding("What the detector was trained on", "natural pictures vs generator-style upsampling and "
                 "autoencoder round trips, made offline in this repository",
                 f"Held-out accuracy {held.get('accuracy', float('nan')):.2f}, AUC {held.get('auc', float('nan')):.2f} "
-                "on synthetic data (see assets/detectors/upsampling-logreg.md). Not validated against today's real "
+                "on synthetic data, measured when the detector was built. Not validated against today's real "
                 "generators."),
     ]
     if score >= HIGH:

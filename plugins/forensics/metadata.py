@@ -267,8 +267,30 @@ def read_exif(source: ImageSource, m: Markers) -> None:
                                       "AUTOMATIC1111 writes its settings here in JPEG and WebP files."))
             m.generator.append(f"{label} holds Stable Diffusion generation settings")
     if m.camera:
-        m.findings.append(Finding("Camera EXIF", "; ".join(f"{k}: {v}" for k, v in m.camera.items()),
+        m.findings.append(Finding("Camera EXIF", "; ".join(f"{k}: {exif_value(k, v)}" for k, v in m.camera.items()),
                                   "Cameras write these tags; editors can copy them and anyone can forge them."))
+
+
+def exif_value(label: str, text: str) -> str:
+    """A camera tag as photographers write it: "1/250 s", "f/2.8", "50 mm", "1 May 2024, 10:11"."""
+    import datetime
+
+    try:
+        if label == "Exposure time":
+            seconds = float(text)
+            if 0 < seconds < 1:
+                return f"1/{round(1 / seconds)} s"
+            return f"{seconds:g} s"
+        if label == "F-number":
+            return f"f/{float(text):.1f}".replace(".0", "") if float(text) >= 10 else f"f/{float(text):.1f}"
+        if label == "Focal length":
+            return f"{float(text):g} mm"
+        if label == "Taken":
+            moment = datetime.datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
+            return f"{moment.day} {moment:%b %Y, %H:%M}"
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return text
+    return text
 
 
 def _user_comment(raw: Any) -> str:

@@ -90,8 +90,9 @@ def error_level(source: ImageSource, quality: int) -> Analysis:
                                         "areas brighter or darker than similar texture nearby.")
 
 
-def noise_sigma_map(gray: np.ndarray) -> np.ndarray:
-    """Noise level per 16×16 block, measured where the picture is flat (NaN where it has no flat part).
+def noise_sigma_map(gray: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
+    """Noise level per ``block``×``block`` block (16×16 by default), measured where the picture is flat
+    (NaN where it has no flat part).
 
     The finest diagonal wavelet band (Haar HH) holds mostly noise, but edges and
     texture leak into it; only coefficients whose neighbourhood varies little
@@ -108,12 +109,41 @@ def noise_sigma_map(gray: np.ndarray) -> np.ndarray:
                                  np.abs(np.diff(mean, axis=0, append=mean[-1:, :]))), np.ones((3, 3), np.uint8))
     # noise raises both the steps and HH; texture and edges raise the steps far more
     flat = (step < FLAT_RATIO * cv2.blur(hh, (5, 5)) + FLAT_STEP).astype(np.float32)
-    cells = NOISE_BLOCK // 2
+    cells = max(1, block // 2)
     count = block_mean(flat, cells) * cells * cells
     total = block_mean(hh * flat, cells) * cells * cells
     sigma = total / np.maximum(count, 1.0) / 0.7979  # mean |x| of a Gaussian is 0.7979 σ
     sigma[count < MIN_FLAT] = np.nan
     return sigma
+
+
+def error_level_heat(source: ImageSource, quality: int, amplification: float = 1.0) -> np.ndarray:
+    """The error-level heatmap alone (the analysis view's recomputation): JPEG ``quality``, brightened."""
+    import cv2
+
+    luma = cv2.cvtColor(source.rgb, cv2.COLOR_RGB2GRAY)
+    ok, encoded = cv2.imencode(".jpg", luma, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if ok else None
+    if decoded is None:  # pragma: no cover - OpenCV always encodes a grey array
+        raise RuntimeError("JPEG encoding failed")
+    ela = block_mean(cv2.absdiff(luma, decoded), ELA_BLOCK)
+    scale = max(float(np.percentile(ela, 99.5)), 3.0) if ela.size else 3.0
+    return scale01(ela, scale / max(amplification, 1e-3))
+
+
+def noise_heat(source: ImageSource, block: int = NOISE_BLOCK, amplification: float = 1.0) -> np.ndarray:
+    """The noise-residual heatmap alone (the analysis view's recomputation): block size, brightened."""
+    import cv2
+
+    sigma = noise_sigma_map(source.gray, int(block))
+    valid = ~np.isnan(sigma)
+    if sigma.size == 0 or not valid.any():
+        return np.zeros((max(1, sigma.shape[0]), max(1, sigma.shape[1])), np.float32)
+    log_sigma = np.log(np.where(valid, sigma, np.nanmedian(sigma)) + 0.5)
+    typical = float(np.median(log_sigma[valid]))
+    deviation: np.ndarray = np.where(valid, np.abs(log_sigma - typical), 0.0).astype(np.float32)
+    deviation = cv2.morphologyEx(deviation, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    return scale01(deviation, 2.0 / max(amplification, 1e-3))
 
 
 def noise_residual(source: ImageSource) -> Analysis:

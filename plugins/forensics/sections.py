@@ -13,8 +13,9 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from studio.api import Finding, ReportSection
+from studio.api import Finding, Heatmap, Parameter, ReportSection
 
 from .heatmap import Analysis, display_heatmap
 from .source import ImageSource, is_video, open_image
@@ -37,8 +38,8 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
              "Who saved it or when; an honest re-save by an app looks the same as a re-save after editing, and "
              "resizing between saves hides the evidence."),
     "spectrum": ("Frequency spectrum (upsampling peaks)", "Local periodicity",
-                 "Periodic peaks and the high-frequency fall-off that upsampling leaves (Durall et al. 2020, Frank "
-                 "et al. 2020): a trace of generator decoders and of upscaling.",
+                 "Periodic peaks and the high-frequency fall-off that upsampling leaves: a trace of generator "
+                 "decoders and of upscaling.",
                  "Which tool upsampled it: ordinary resizing and upscaling leave the same peaks, JPEG's grid makes "
                  "similar ones, and many generators' traces are too weak for this test."),
     "copymove": ("Copy-move (cloned areas)", "Copy-move",
@@ -55,6 +56,85 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
                  "Whether a generator made it: the detector was trained only on data made offline in this "
                  "repository and is NOT validated against today's real generators."),
 }
+
+
+# each state in plain words, for the window (the CLI and JSON keep the state's short word)
+OUTCOMES = {
+    "error": "The analysis failed", "not-run": "Not run on this picture",
+    "uniform": "Nothing stands out", "uneven": "One region stands out",
+    "varied": "Varies across large areas; no single region stands out",
+    "periodic-peaks": "Upsampling peaks found", "no-peaks": "No upsampling peaks",
+    "jpeg-grid": "Peaks explained by JPEG compression", "not-meaningful": "Not meaningful at this size",
+    "single": "Saved as JPEG once", "double": "Saved as JPEG more than once",
+    "double-region": "Saved as JPEG more than once; one region differs", "jpeg": "A JPEG file",
+    "not-jpeg": "No sign of JPEG compression", "former-jpeg": "Was a JPEG before",
+    "repeated-areas": "Repeated areas found", "none-found": "No repeated areas found",
+    "no-faces": "No faces found", "faces-consistent": "Faces respond like the rest",
+    "faces-unlike-rest": "A face responds unlike the rest",
+    "traces-found": "Upsampling traces found", "no-traces": "No upsampling traces", "inconclusive": "Inconclusive",
+    "above-threshold": "Above the detector's threshold", "below-threshold": "Below the detector's threshold",
+    "no-markers": "No generator or camera markers", "camera-metadata": "Camera metadata present",
+    "generator-marked": "Metadata names a generator",
+    "full-resolution": "Analysed at full resolution", "downscaled": "Analysed downscaled",
+}
+# what the dark and the bright end of each heatmap mean
+LEGENDS = {
+    "Error level": ("changed little when re-saved", "changed most when re-saved"),
+    "Noise residual": ("noise like the rest of the picture", "noise unlike the rest (more or less)"),
+    "Double compression": ("shares the picture's compression history", "a different compression history"),
+    "Local periodicity": ("no regular pattern", "a regular pattern, as upsampling leaves"),
+    "Copy-move": ("no match elsewhere", "matches another area of the picture"),
+    "Faces": ("no face", "a face; brighter where it responds unlike the rest"),
+    "Upsampling traces": ("unlike upsampled pictures", "like upsampled pictures"),
+}
+
+
+def plain_outcomes(sections: list[ReportSection]) -> list[ReportSection]:
+    """Fill in each section's outcome in words (where it has none) and its heatmaps' legends."""
+    for section in sections:
+        if not section.outcome:
+            section.outcome = OUTCOMES.get(section.state, "")
+        for heatmap in section.heatmaps:
+            if heatmap.legend == ("", ""):
+                heatmap.legend = LEGENDS.get(heatmap.name, ("low", "high"))
+    return sections
+
+
+def _tunable(section: ReportSection, source: ImageSource) -> None:
+    """Give the error-level and noise heatmaps their parameters, recomputed on request."""
+    from .residuals import NOISE_BLOCK, error_level_heat, noise_heat
+
+    if not section.heatmaps:
+        return
+    heatmap: Heatmap = section.heatmaps[0]
+    signal = section.data.get("signal")
+    if signal == "ela":
+        heatmap.parameters = [
+            Parameter("quality", "JPEG quality", float(section.data.get("quality", 90)), 50, 100, 1,
+                      "The quality the picture is re-saved at. Areas saved at about this quality before change "
+                      "little."),
+            Parameter("amplification", "Amplification", 1.0, 1.0, 10.0, 0.5,
+                      "Brightens small differences.", "×"),
+        ]
+
+        def ela(values: dict[str, float]) -> Any:
+            heat = error_level_heat(source, int(values.get("quality", 90)), float(values.get("amplification", 1)))
+            return display_heatmap(heatmap.name, heat, source, "").values
+
+        heatmap.recompute = ela
+    elif signal == "noise":
+        heatmap.parameters = [
+            Parameter("block", "Block size", float(NOISE_BLOCK), 8, 64, 8,
+                      "Pixels per noise estimate: smaller blocks show finer areas, with more scatter.", " px"),
+            Parameter("amplification", "Amplification", 1.0, 1.0, 10.0, 0.5,
+                      "Brightens small differences of noise level.", "×"),
+        ]
+
+        def noise(values: dict[str, float]) -> Any:
+            heat = noise_heat(source, int(values.get("block", NOISE_BLOCK)), float(values.get("amplification", 1)))
+            return display_heatmap(heatmap.name, heat, source, "").values
+
+        heatmap.recompute = noise
 
 
 def _run(name: str, fn: Callable[[], Analysis], source: ImageSource) -> ReportSection:
@@ -137,7 +217,9 @@ def image_sections(source: ImageSource) -> list[ReportSection]:
         futures = [pool.submit(_run, name, fn, source) for name, fn in jobs]
         pixel = [f.result() for f in futures]
     faces = _run("faces", run_faces, source)
-    return [metadata_section(source), overview_section(source), *pixel[:5], faces, pixel[5]]
+    for section in pixel[:2]:
+        _tunable(section, source)
+    return plain_outcomes([metadata_section(source), overview_section(source), *pixel[:5], faces, pixel[5]])
 
 
 def file_sections(path: Path, detectors: list | None = None) -> list[ReportSection]:
@@ -145,7 +227,7 @@ def file_sections(path: Path, detectors: list | None = None) -> list[ReportSecti
     if is_video(path):
         from .video import video_sections
 
-        return video_sections(path)
+        return plain_outcomes(video_sections(path))
     source = open_image(path)
     sections = image_sections(source)
     if detectors:
@@ -153,4 +235,4 @@ def file_sections(path: Path, detectors: list | None = None) -> list[ReportSecti
 
         for detector in detectors:
             sections.append(user_detector_section(detector, source))
-    return sections
+    return plain_outcomes(sections)

@@ -119,9 +119,10 @@ def spectrum_analysis(source: ImageSource) -> Analysis:
         Finding("16-pixel period", f"odd multiples of 1/16: {peaks['1/16']:.1f} dB",
                 "An 8×8 JPEG grid leaves these weaker than its own; a picture enlarged ×4 after an earlier ×4 "
                 "upsampling makes them as strong."),
-        Finding("High-frequency level", f"{high:.2f} (log10 power, top vs middle of the spectrum)",
+        Finding("High-frequency level", f"{high:.2f} (top of the spectrum vs its middle; 0 is level, "
+                "−1 is ten times weaker)",
                 "How fast detail falls off; generated and upscaled pictures often fall off steeply or level off "
-                "unnaturally (Durall et al. 2020)."),
+                "unnaturally."),
     ]
     data = {"peaks_db": {k: round(v, 2) for k, v in peaks.items()}, "peak_score_db": round(score, 2),
             "high_frequency_level": round(high, 3), "tiles": tiles, "tile": n,

@@ -24,6 +24,10 @@ CANNOT_TELL = (
 )
 
 
+OUTCOMES = {"present": "Studio's invisible watermark found", "absent": "No Studio watermark found",
+            "not-checked": "Not checked", "weak-signal": "Only a weak signal (the SDXL mark)"}
+
+
 def section_for(path: Path) -> ReportSection | None:
     from .cli import check_file
 
@@ -61,7 +65,8 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                         "64 bits that link the pixels to the export's provenance record; checked "
                                         "by a CRC." if d.payload_ok else
                                         "The mark is there but too damaged to read its 64 bits."))
-                findings.append(Finding("Key", result.key.name if result.key else "",
+                key = result.key.name if result.key else ""
+                findings.append(Finding("Key", "Studio's default key (public)" if key == "studio-default" else key,
                                         "The Studio default key is public; a private key belongs to one "
                                         "installation."))
         if result.sdxl is not None:
@@ -72,7 +77,8 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                     f"chance agreement p ≈ {s.p_value:.2g} (optimistic for flat images)."))
             if s.present and state != "present":
                 state = "weak-signal"
-        for note in result.notes:
-            findings.append(Finding("Note", note))
-    return ReportSection(TITLE, state, result.summary(), findings=findings, can_tell=CAN_TELL,
-                         cannot_tell=CANNOT_TELL, data=data)
+        for note in result.notes:  # the command-line flag is for the command line
+            findings.append(Finding("Note", note.replace(" (--key-file)", "")))
+    summary = result.summary().replace(", studio-default)", ", Studio's default key)")
+    return ReportSection(TITLE, state, summary, findings=findings, can_tell=CAN_TELL,
+                         cannot_tell=CANNOT_TELL, data=data, outcome=OUTCOMES.get(state, ""))

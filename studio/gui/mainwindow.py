@@ -40,8 +40,8 @@ from studio.gui.layerspanel import LayersPanel
 from studio.gui.notifications import NotificationList, Notifier
 from studio.gui.pluginsdialog import PluginsDialog
 from studio.gui.qimage import from_qimage, thumbnail
-from studio.gui.reportpanel import ReportPanel
 from studio.gui.timelinewidget import TimelineWidget
+from studio.gui.verifypage import VerifyPage
 from studio.gui.worker import JobRunner
 from studio.imageio import check_file, load_image, sha256_file
 from studio.jobs import Job, JobState
@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         self.doc = Document()
         self.notifier = notifier or Notifier()
         self.confirm_close = True
-        self.heatmaps_on_open = True  # the report's heatmaps of an opened image arrive as overlay layers
+        self.heatmaps_on_open = False  # True: an opened image's heatmaps also arrive as overlay layers (they are
+        # shown in the Verify page's analysis view, not stacked on the document)
         self.resize(1400, 900)
         self.runner = JobRunner(app, self)
         self._bridge = _Bridge(self)
@@ -93,7 +94,7 @@ class MainWindow(QMainWindow):
             self.canvas.addAction(action)
         self.video_export = VideoExporter(self)
         self.timeline.contents_changed.connect(self.video_export.set_enabled)
-        self.report_panel = ReportPanel()
+        self.report_panel = VerifyPage(app)  # files dropped on it are verified without touching the document
         self.notification_list = NotificationList(self.notifier, self.statusBar())
         self.history_list = QListWidget()
         self.history_list.setObjectName("history")

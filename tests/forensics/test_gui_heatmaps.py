@@ -28,7 +28,7 @@ def test_heatmaps_arrive_as_overlay_layers(make_window, qtbot, ela_splice):
     alpha = ela.pixels[..., 3].astype(float)
     inside, outside = alpha[y0:y1, x0:x1].mean(), np.delete(alpha, np.s_[y0:y1], axis=0).mean()
     assert inside > outside + 40  # the pasted region is the most opaque, brightest part of the overlay
-    assert "Heatmap layer “Error level (heatmap)”" in window.report_panel.toHtml()
+    assert "Show the error level map in the analysis view" in window.report_panel.toPlainText()
     # toggling a heatmap changes what the canvas shows
     before = window.doc.flatten()
     window.doc.set_layer(maps[1], visible=True)
