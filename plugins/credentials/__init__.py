@@ -21,6 +21,7 @@ from typing import Any
 
 from studio.api import (
     SIGNABLE_MIME,
+    SettingsPage,
     Command,
     ExportJob,
     ExportStep,
@@ -92,6 +93,13 @@ def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection:
         return ReportSection(title=report.TITLE, state="unreadable", summary=str(exc),
                              cannot_tell="Nothing: the file could not be checked.")
     return report.section(result, thumbnails)
+
+
+@hookimpl
+def studio_settings() -> SettingsPage:
+    from .settings_page import page
+
+    return page()
 
 
 @hookimpl
