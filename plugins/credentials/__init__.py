@@ -21,12 +21,12 @@ from typing import Any
 
 from studio.api import (
     SIGNABLE_MIME,
-    SettingsPage,
     Command,
     ExportJob,
     ExportStep,
     PluginContext,
     ReportSection,
+    SettingsPage,
     StudioError,
     hookimpl,
 )

@@ -23,7 +23,10 @@ def run_gui(files: list[str]) -> int:
     notifier.install_excepthooks()
     app = StudioApp()
     window = MainWindow(app, notifier)
-    window.show()
+    if window.maximize_on_show:
+        window.showMaximized()
+    else:
+        window.show()
     if files:
         QTimer.singleShot(0, lambda: window.open_files(files))
     return int(qt_app.exec())
