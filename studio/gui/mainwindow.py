@@ -595,8 +595,8 @@ class MainWindow(QMainWindow):
     def make_export_dialog(self) -> ImageExportDialog:
         doc = self.doc
         folder = doc.path.parent if doc.path is not None else None
-        stem = doc.path.stem if doc.path is not None else (doc.active_layer.name.rsplit(".", 1)[0]
-                                                           if doc.active_layer is not None else "export")
+        pictures = doc.export_layers()  # named after the project, else the picture on top
+        stem = doc.path.stem if doc.path is not None else (Path(pictures[-1].name).stem if pictures else "export")
         return ImageExportDialog(self.app, doc, folder, stem or "export", self)
 
     def export_dialog(self) -> threading.Thread | None:
