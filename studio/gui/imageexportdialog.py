@@ -82,25 +82,25 @@ def credentials_words(steps: list[ExportStep], fmt_name: str, on: bool) -> str:
 
 
 def layer_words(doc: Document) -> tuple[list[str], list[str]]:
-    """(What will be in the picture, what is left out and why), top layer first, in plain words."""
+    """(What will be in the picture, what is left out and why, by reason), top layer first, in plain words."""
     kept = set(map(id, doc.export_layers()))
     inside: list[str] = []
-    left_out: list[str] = []
+    reasons = {"analysis": "analysis overlays, never exported", "boxes": "box overlays, drawn on screen only",
+               "mask": "masks", "hidden": "hidden layers"}
+    left_out: dict[str, list[str]] = {reason: [] for reason in reasons}
     for layer in reversed(doc.layers):
         name = f"“{layer.name}”"
         if id(layer) in kept:
             inside.append(name + (f" at {round(layer.opacity * 100)}% opacity" if layer.opacity < 1 else ""))
         elif layer.is_analysis:
-            left_out.append(f"{name} (an analysis overlay: never exported)")
+            left_out["analysis"].append(name)
         elif layer.kind == "boxes":
-            left_out.append(f"{name} (box overlay: drawn on screen only)")
+            left_out["boxes"].append(name)
         elif layer.kind == "mask":
-            left_out.append(f"{name} (a mask)")
-        elif not layer.visible:
-            left_out.append(f"{name} (hidden)")
+            left_out["mask"].append(name)
         else:
-            left_out.append(name)
-    return inside, left_out
+            left_out["hidden"].append(name)
+    return inside, [f"{reasons[r]}: {', '.join(names)}" for r, names in left_out.items() if names]
 
 
 def summary(report: Any) -> str:

@@ -161,7 +161,6 @@ class MainWindow(QMainWindow):
         self._bind_document(self.doc)
         self.statusBar().showMessage("Ready")
         self.fit_to_screen()
-        self._default_state = self.saveState(LAYOUT_VERSION)
         self._layout_restored = self.restore_layout()
         self._shown_once = False
 
@@ -184,26 +183,37 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
+        # tabs above their panels (set before any tabs exist: setting it later leaves stray tab bars behind)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self._dock("Actions", self.actions_widget, right)
         self._dock("Layers", self.layers_panel, right)
         self._dock("Jobs", self.jobs_panel, right)
-        self.tabifyDockWidget(self.docks["Layers"], self.docks["Jobs"])
-        self.docks["Layers"].raise_()
         self._dock("Verify", self.report_panel, left)
         self._dock("History", self.history_list, left)
-        self.tabifyDockWidget(self.docks["Verify"], self.docks["History"])
-        self.docks["Verify"].raise_()
         self._dock("Timeline", self.timeline, bottom)
         self._dock("Notifications", self.notification_list, bottom)
-        self.tabifyDockWidget(self.docks["Timeline"], self.docks["Notifications"])
-        self.docks["Timeline"].raise_()
-        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        self._default_areas = {title: self.dockWidgetArea(dock) for title, dock in self.docks.items()}
+
+    TABS = (("Layers", "Jobs"), ("Verify", "History"), ("Timeline", "Notifications"))
+
+    def arrange_docks(self) -> None:
+        """The default layout: each dock in its area, the pairs of :attr:`TABS` as tabs (the first in front).
+
+        Done once the window is shown: tabbing docks before that leaves stray tab bars on screen (Qt 6).
+        """
+        for title, dock in self.docks.items():
+            dock.setFloating(False)
+            self.addDockWidget(self._default_areas[title], dock)
+            dock.show()
+        for first, second in self.TABS:
+            self.tabifyDockWidget(self.docks[first], self.docks[second])
+            self.docks[first].raise_()
 
     def size_docks(self) -> None:
         """Share the window between the docks in proportion to its size (the default layout)."""
         width, height = max(self.width(), 640), max(self.height(), 480)
         self.resizeDocks([self.docks["Actions"], self.docks["Verify"]],
-                         [max(300, min(420, width // 4)), max(220, min(340, width // 6))],
+                         [max(300, min(420, width // 4)), max(240, min(360, width // 5))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["Actions"], self.docks["Layers"]],
                          [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
@@ -250,13 +260,13 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            if not self._layout_restored:  # share the final size (maximized, or the screen's) between the docks
-                QTimer.singleShot(0, self.size_docks)
+            if not self._layout_restored:
+                self.arrange_docks()
+                self.size_docks()
+                QTimer.singleShot(0, self.size_docks)  # again at the final size (maximized, or the screen's)
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
-            dock.show()
+        self.arrange_docks()
         self.size_docks()
 
     def _build_action_panels(self) -> tuple[QWidget, dict[str, ActionPanel]]:

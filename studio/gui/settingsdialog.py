@@ -315,11 +315,12 @@ class SettingsDialog(QDialog):
         self.page_list = QListWidget()
         self.page_list.setObjectName("settings_pages")
         self.page_list.setMaximumWidth(200)
+        self.page_list.setSpacing(3)
         self.stack = QStackedWidget()
         self.plugin_pages: list[PluginPage] = []
         self._add_page("General", self._general_page())
         self._add_page("Export", self._export_page())
-        for page in app.settings_pages():
+        for page in sorted(app.settings_pages(), key=lambda p: p.title.lower()):
             widget = PluginPage(self, page)
             self.plugin_pages.append(widget)
             self._add_page(page.title, widget)

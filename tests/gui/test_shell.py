@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QMessageBox, QPlainTextEdit, QScrollArea
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QMessageBox, QPlainTextEdit, QScrollArea, QTabBar
 
 from studio.application import StudioApp
 from studio.document import Box, BoxLayer, Document, Layer, Record
@@ -50,6 +50,9 @@ def test_window_fits_the_screen_and_the_run_button_is_never_covered(make_window,
         for editor in panel.editors.values():
             if isinstance(editor, (QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit)):
                 assert editor.height() >= min(editor.sizeHint().height(), 22), editor.objectName()
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.isVisible()]  # no stray tab bars left on screen
+    assert sorted(tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars) == [
+        ("Layers", "Jobs"), ("Timeline", "Notifications"), ("Verify", "History")]
     canvas = _window_rect(window, window.canvas)
     assert canvas.width() >= width * 0.4 and canvas.height() >= usable * 0.35
 
@@ -245,8 +248,8 @@ def test_export_dialog_for_a_small_picture_says_it_is_too_small_for_the_mark(mak
     assert "too small for the mark" in text and "64×48" in text and "Adjust → Resize" in text
     assert "signed with a record" in text
     assert "In the picture:</b> “small.png”" in text
-    assert "Error level (heatmap)” (an analysis overlay: never exported)" in text
-    assert "“Faces” (box overlay" in text
+    assert "analysis overlays, never exported: “Error level (heatmap)”" in text
+    assert "box overlays, drawn on screen only: “Faces”" in text
     dialog.sign_box.setChecked(False)
     assert "will not say what made it" in dialog.texts()
     dialog.sign_box.setChecked(True)
