@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
                          [max(300, min(420, width // 4)), max(240, min(360, width // 5))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["Actions"], self.docks["Layers"]],
-                         [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
+                         [int(height * 0.68), int(height * 0.32)], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Timeline"]], [max(140, min(260, height // 4))], Qt.Orientation.Vertical)
 
     def fit_to_screen(self) -> None:
