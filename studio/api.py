@@ -48,6 +48,7 @@ from studio.plugincontext import PluginContext
 from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSection, TreeNode
 from studio.results import OutputBoxes, OutputClip, OutputScores
 from studio.settings import cache_dir, config_dir
+from studio.settingspage import Ask, Setting, SettingsButton, SettingsPage
 
 __all__ = [
     # the application
@@ -60,6 +61,8 @@ __all__ = [
     "Action", "Param", "Progress", "ActionResult", "OutputImage", "Command", "INPUT_KINDS",
     # media in and out of actions and report sections: clips, boxes, score tracks
     "OutputClip", "OutputBoxes", "OutputScores", "ClipInput",
+    # the Settings dialog's pages
+    "SettingsPage", "Setting", "SettingsButton", "Ask",
     # export steps
     "ExportJob", "ExportStep", "ExportReport",
     # evidence reports

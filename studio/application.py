@@ -19,6 +19,7 @@ from studio.pluginhost import PluginHost
 from studio.report import ReportOption, ReportSection
 from studio.runtime import Runtime
 from studio.settings import Settings
+from studio.settingspage import SettingsPage
 
 log = logging.getLogger(__name__)
 CORE_COMMANDS = ("gui", "plugins", "doctor", "inspect")  # studio/cli.py's own commands
@@ -129,6 +130,17 @@ class StudioApp:
             sections.append(ReportSection(title=f"{plugin} (could not read the file)", state="unreadable",
                                           summary=str(error), plugin=plugin))
         return sections
+
+    def settings_pages(self) -> list[SettingsPage]:
+        """The plugins' pages of the Settings dialog (``studio_settings``), each naming its plugin."""
+        pages: list[SettingsPage] = []
+        for plugin, result in self.host.call("studio_settings"):
+            for page in result if isinstance(result, (list, tuple)) else [result]:
+                if isinstance(page, SettingsPage):
+                    pages.append(SettingsPage(**{**vars(page), "plugin": plugin}))
+                elif page is not None:
+                    self.host.record_fault(plugin, f"studio_settings returned {type(page).__name__}, not SettingsPage")
+        return pages
 
     def doctor(self) -> dict[str, Any]:
         from studio.doctor import doctor_report

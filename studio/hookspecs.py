@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from studio.export import ExportStep
     from studio.plugincontext import PluginContext
     from studio.report import ReportOption, ReportSection
+    from studio.settingspage import SettingsPage
 
 hookspec = pluggy.HookspecMarker("studio")
 hookimpl = pluggy.HookimplMarker("studio")
@@ -127,4 +128,16 @@ def studio_doctor(ctx: PluginContext) -> dict[str, Any] | None:
     """Return facts for ``studio doctor`` (library versions, model folders, caches).
 
     Keep it fast and side-effect free; keys become lines of the report.
+    """
+
+
+@hookspec
+def studio_settings(ctx: PluginContext) -> SettingsPage | list[SettingsPage] | None:
+    """Return the plugin's page(s) of the Settings dialog (:class:`studio.settingspage.SettingsPage`).
+
+    A page declares the settings the user may change (:class:`~studio.settingspage.Setting`: a
+    value, a list of folders or files; stored in ``ctx.settings``, or in the export defaults) and
+    the operations offered there (:class:`~studio.settingspage.SettingsButton`, e.g. "Export the
+    root certificate…"). The dialog is generated from it; a plugin never builds widgets. Keep it
+    cheap: it is called each time the dialog opens.
     """

@@ -72,6 +72,22 @@ class Runtime:
         why = "requested in settings" if wanted == "cpu" else "no CUDA GPU or Apple MPS found"
         return DeviceChoice("cpu", "float32", why, platform.processor() or platform.machine())
 
+    def available(self) -> dict[str, str]:
+        """Each device this machine offers, with its name (what ``studio doctor`` reports); imports torch.
+
+        The CPU is always there; ``cuda`` and ``mps`` only when torch can use them.
+        """
+        found: dict[str, str] = {}
+        if self.torch_available():
+            import torch
+
+            if torch.cuda.is_available():
+                found["cuda"] = torch.cuda.get_device_name(torch.cuda.current_device())
+            if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+                found["mps"] = platform.machine() or "Apple GPU"
+        found["cpu"] = platform.processor() or platform.machine() or "CPU"
+        return found
+
     def torch_build(self) -> dict[str, Any]:
         if not self.torch_available():
             return {"installed": False}

@@ -45,6 +45,7 @@ class Settings:
     recent_files: list[str] = field(default_factory=list)
     export: dict[str, Any] = field(default_factory=dict)
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    window: dict[str, Any] = field(default_factory=dict)  # the desktop window's size, place and panel layout
     path: Path | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -58,7 +59,7 @@ class Settings:
             return settings
         if not isinstance(data, dict):
             return settings
-        for name in ("device", "disabled_plugins", "recent_files", "export", "plugins"):
+        for name in ("device", "disabled_plugins", "recent_files", "export", "plugins", "window"):
             default = getattr(settings, name)
             value = data.get(name, default)
             if isinstance(value, type(default)):

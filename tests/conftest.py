@@ -76,10 +76,13 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(app=None, heatmaps=False):
+    def make(app=None, heatmaps=False, size=(1400, 900)):
         window = MainWindow(app or StudioApp())
         window.confirm_close = False
         window.heatmaps_on_open = heatmaps
+        if size is not None:  # the offscreen screen is 800×800: most tests want a desktop-sized window
+            window.resize(*size)
+            window.size_docks()
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

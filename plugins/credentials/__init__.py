@@ -26,6 +26,7 @@ from studio.api import (
     ExportStep,
     PluginContext,
     ReportSection,
+    SettingsPage,
     StudioError,
     hookimpl,
 )
@@ -94,6 +95,13 @@ def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection:
                              headline=f"The file could not be checked: {exc}",
                              cannot_tell="Nothing: the file could not be checked.")
     return report.section(result, thumbnails)
+
+
+@hookimpl
+def studio_settings() -> SettingsPage:
+    from .settings_page import page
+
+    return page()
 
 
 @hookimpl

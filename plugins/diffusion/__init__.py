@@ -41,6 +41,13 @@ def studio_commands() -> list[Any]:
 
 
 @hookimpl
+def studio_settings() -> Any:
+    from .settings_page import page
+
+    return page()
+
+
+@hookimpl
 def studio_doctor() -> dict[str, Any]:
     from .library import BUILTIN_MODEL, builtin_dir
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.api import Command, ExportStep, ReportSection, hookimpl
+from studio.api import Command, ExportStep, ReportSection, SettingsPage, hookimpl
 
 
 @hookimpl
@@ -36,6 +36,13 @@ def studio_file_report(path: Path) -> ReportSection | None:
     from .report import section_for
 
     return section_for(Path(path))
+
+
+@hookimpl
+def studio_settings() -> SettingsPage:
+    from .settings_page import page
+
+    return page()
 
 
 @hookimpl

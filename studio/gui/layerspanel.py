@@ -73,18 +73,37 @@ class LayersPanel(QWidget):
         self.up.clicked.connect(lambda: self._move(+1))
         self.down.clicked.connect(lambda: self._move(-1))
         self.delete.clicked.connect(self._delete)
+        self.opacity.setTracking(True)
+        self.opacity.sliderPressed.connect(self._opacity_pressed)
+        self.opacity.valueChanged.connect(self._opacity_moved)
         self.opacity.sliderReleased.connect(self._opacity_released)
+        self._drag: tuple[Layer, float] | None = None  # the layer being dragged, and its opacity before
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(self._current_changed)
         self.doc = doc
         self.set_document(doc)
 
     def set_document(self, doc: Document) -> None:
+        previous = getattr(self, "_bound", None)
+        if previous is not None and previous is not doc:
+            previous.layers_changed.disconnect(self.refresh)
+            previous.layer_changed.disconnect(self._layer_changed)
+            previous.active_changed.disconnect(self._active_changed)
         self.doc = doc
-        doc.layers_changed.connect(self.refresh)
-        doc.layer_changed.connect(lambda _layer: self.refresh())
-        doc.active_changed.connect(lambda _layer: self._select_active())
+        if previous is not doc:
+            doc.layers_changed.connect(self.refresh)
+            doc.layer_changed.connect(self._layer_changed)
+            doc.active_changed.connect(self._active_changed)
+        self._bound = doc
+        self._drag = None
         self.refresh()
+
+    def _layer_changed(self, _layer: object) -> None:
+        if self._drag is None:  # while the slider is dragged only the canvas follows (no list rebuild per tick)
+            self.refresh()
+
+    def _active_changed(self, _layer: object) -> None:
+        self._select_active()
 
     def refresh(self) -> None:
         with QSignalBlocker(self.list):
@@ -138,10 +157,31 @@ class LayersPanel(QWidget):
         if layer is not None and layer.id != self.doc.active_id:
             self.doc.set_active(layer)
 
-    def _opacity_released(self) -> None:
+    def _opacity_pressed(self) -> None:
         layer = self.doc.active_layer
-        if layer is not None:
-            self.doc.set_layer(layer, opacity=self.opacity.value() / 100.0)
+        self._drag = (layer, layer.opacity) if layer is not None else None
+
+    def _opacity_moved(self, value: int) -> None:
+        """The layer follows the slider at once: live while dragging, one undo step per click or key."""
+        if self._drag is not None:
+            dragged = self._drag[0]
+            dragged.opacity = value / 100.0  # shown now; the undoable edit is made when the drag ends
+            self.doc.layer_changed.emit(dragged)
+            return
+        active = self.doc.active_layer
+        if active is not None:
+            self.doc.set_layer(active, opacity=value / 100.0)
+
+    def _opacity_released(self) -> None:
+        drag, self._drag = self._drag, None
+        if drag is None:
+            return
+        layer, before = drag
+        after = self.opacity.value() / 100.0
+        layer.opacity = before  # one undo step for the whole drag, from where it started
+        if layer in self.doc.layers:
+            self.doc.set_layer(layer, opacity=after)
+        self.refresh()
 
     def _move(self, delta: int) -> None:
         layer = self.doc.active_layer

@@ -33,7 +33,10 @@ def run_gui(files: list[str], on_shown: Callable[[], None] | None = None) -> int
     notifier = Notifier()
     notifier.install_excepthooks()
     window = MainWindow(app, notifier)
-    window.show()
+    if window.maximize_on_show:
+        window.showMaximized()
+    else:
+        window.show()
     if on_shown is not None:
         QTimer.singleShot(0, on_shown)
     if files:

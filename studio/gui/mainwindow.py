@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QFrame,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,11 +39,14 @@ from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
 from studio.gui.exportdialog import VideoExporter
 from studio.gui.heatmaps import heatmap_layers
+from studio.gui.imageexportdialog import ImageExportDialog
+from studio.gui.imageexportdialog import summary as export_summary
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
 from studio.gui.notifications import NotificationList, Notifier
 from studio.gui.pluginsdialog import PluginsDialog
 from studio.gui.qimage import from_qimage, thumbnail
+from studio.gui.settingsdialog import SettingsDialog
 from studio.gui.timelinewidget import TimelineWidget
 from studio.gui.verifypage import VerifyPage
 from studio.gui.worker import JobRunner
@@ -51,6 +58,48 @@ IMAGE_FILTER = (
     + f";;Studio projects (*{SUFFIX})"
 )
 FIRST_ACTION = "generate"
+LAYOUT_VERSION = 2  # bump when the docks change, so that a saved layout of other docks is not restored
+DEFAULT_SIZE = (1600, 1000)  # at most; a smaller screen gets all of its available space
+
+
+def params_text(params: dict[str, Any], action: Any = None) -> str:
+    """A result's settings as readable lines ("Steps: 25", "Seed: 42"), not a Python dict."""
+    lines = []
+    for name, value in params.items():
+        if value is None or value == "" or isinstance(value, (dict, bytes)):
+            continue
+        title = name.replace("_", " ").capitalize()
+        if action is not None:
+            try:
+                title = action.param(name).title
+            except KeyError:
+                pass
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, float):
+            text = f"{value:g}"
+        elif isinstance(value, (list, tuple)):
+            text = "×".join(str(v) for v in value) if name == "size" else ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        lines.append(f"{title}: {text if len(text) <= 200 else text[:199] + '…'}")
+    return "\n".join(lines)
+
+
+def _remove_from_layouts(layout: QLayout | None, widget: QWidget) -> bool:
+    """Take ``widget`` out of ``layout`` or any layout nested in it."""
+    if layout is None:
+        return False
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None:
+            continue
+        if item.widget() is widget:
+            layout.takeAt(index)
+            return True
+        if _remove_from_layouts(item.layout(), widget):
+            return True
+    return False
 
 
 class _Bridge(QObject):
@@ -78,7 +127,7 @@ class MainWindow(QMainWindow):
         self.confirm_close = True
         self.heatmaps_on_open = False  # True: an opened image's heatmaps also arrive as overlay layers (they are
         # shown in the Verify page's analysis view, not stacked on the document)
-        self.resize(1400, 900)
+        self.maximize_on_show = False  # set by fit_to_screen on a small screen; main.py shows it maximized
         self.runner = JobRunner(app, self)
         self._bridge = _Bridge(self)
         self._bridge.done.connect(lambda callback, value: callback(value), Qt.ConnectionType.QueuedConnection)
@@ -102,15 +151,7 @@ class MainWindow(QMainWindow):
         self.actions_widget, self.action_panels = self._build_action_panels()
 
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Actions", self.actions_widget, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Notifications", self.notification_list, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Verify", self.report_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("History", self.history_list, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Verify"], self.docks["History"])
-        self.docks["Verify"].raise_()
+        self._build_docks()
 
         self.runner.job_finished.connect(self._job_finished)
         app.host.fault_listeners.append(self._plugin_fault)
@@ -120,6 +161,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._bind_document(self.doc)
         self.statusBar().showMessage("Ready")
+        self.fit_to_screen()
+        self._layout_restored = self.restore_layout()
+        self._shown_once = False
 
     # -- construction -------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -130,20 +174,131 @@ class MainWindow(QMainWindow):
         self.docks[title] = dock
         return dock
 
+    def _build_docks(self) -> None:
+        """Actions tall on the right with Layers and Jobs as tabs under it; Verify and History as tabs on
+        the left; the Timeline under the canvas with Notifications as its tab. The side columns reach the
+        status bar, so that the bottom row never squeezes the Actions form."""
+        right, left, bottom = (Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        # tabs above their panels (set before any tabs exist: setting it later leaves stray tab bars behind)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        self._dock("Actions", self.actions_widget, right)
+        self._dock("Layers", self.layers_panel, right)
+        self._dock("Jobs", self.jobs_panel, right)
+        self._dock("Verify", self.report_panel, left)
+        self._dock("History", self.history_list, left)
+        self._dock("Timeline", self.timeline, bottom)
+        self._dock("Notifications", self.notification_list, bottom)
+        self._default_areas = {title: self.dockWidgetArea(dock) for title, dock in self.docks.items()}
+
+    TABS = (("Layers", "Jobs"), ("Verify", "History"), ("Timeline", "Notifications"))
+
+    def arrange_docks(self) -> None:
+        """The default layout: each dock in its area, the pairs of :attr:`TABS` as tabs (the first in front).
+
+        Done once the window is shown: tabbing docks before that leaves stray tab bars on screen (Qt 6).
+        """
+        for title, dock in self.docks.items():
+            dock.setFloating(False)
+            self.addDockWidget(self._default_areas[title], dock)
+            dock.show()
+        for first, second in self.TABS:
+            self.tabifyDockWidget(self.docks[first], self.docks[second])
+            self.docks[first].raise_()
+
+    def size_docks(self) -> None:
+        """Share the window between the docks in proportion to its size (the default layout)."""
+        width, height = max(self.width(), 640), max(self.height(), 480)
+        self.resizeDocks([self.docks["Actions"], self.docks["Verify"]],
+                         [max(300, min(420, width // 4)), max(240, min(360, width // 5))],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Actions"], self.docks["Layers"]],
+                         [int(height * 0.68), int(height * 0.32)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Timeline"]], [max(140, min(260, height // 4))], Qt.Orientation.Vertical)
+
+    def fit_to_screen(self) -> None:
+        """Open at a size that fits the screen's available space (at most :data:`DEFAULT_SIZE`)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen is not None else QRect(0, 0, *DEFAULT_SIZE)
+        frame = 40  # the window manager's title bar and borders, not counted in the size
+        width = min(DEFAULT_SIZE[0], available.width())
+        height = min(DEFAULT_SIZE[1], available.height() - frame)
+        self.maximize_on_show = available.width() <= 1440 or available.height() <= 900
+        self.resize(width, max(400, height))
+        self.move(available.x() + (available.width() - width) // 2,
+                  available.y() + max(0, (available.height() - height - frame) // 2))
+        self.size_docks()
+
+    def restore_layout(self) -> bool:
+        """Put back the size, place and dock layout of the last session (settings.json), if any."""
+        saved = self.app.settings.window
+        if not saved or saved.get("version") != LAYOUT_VERSION:
+            return False
+        try:
+            geometry = QByteArray(base64.b64decode(saved.get("geometry", "")))
+            state = QByteArray(base64.b64decode(saved.get("state", "")))
+        except (ValueError, TypeError):
+            return False
+        restored = bool(geometry.size()) and self.restoreGeometry(geometry)
+        self.maximize_on_show = bool(saved.get("maximized", False))
+        return bool(state.size()) and self.restoreState(state, LAYOUT_VERSION) and restored
+
+    def remember_layout(self) -> None:
+        """Keep the window's size, place and dock layout in settings.json for the next session."""
+        self.app.settings.window = {
+            "version": LAYOUT_VERSION,
+            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
+            "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode("ascii"),
+            "maximized": self.isMaximized(),
+        }
+        self._save_settings()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if not self._layout_restored:
+                self.arrange_docks()
+                self.size_docks()
+                QTimer.singleShot(0, self.size_docks)  # again at the final size (maximized, or the screen's)
+
+    def reset_layout(self) -> None:
+        self.arrange_docks()
+        self.size_docks()
+
     def _build_action_panels(self) -> tuple[QWidget, dict[str, ActionPanel]]:
         container = QWidget()
         self.action_picker = QComboBox()
         self.action_picker.setObjectName("action_picker")
         stack = QStackedWidget()
+        run_buttons = QStackedWidget()  # the panel's Run button, under the form: never scrolled away
+        run_buttons.setObjectName("run_buttons")
         panels: dict[str, ActionPanel] = {}
+        titles = [action.title for action in self.app.actions.values()]
         for action in self.app.actions.values():
             panel = ActionPanel(action, self.doc)
             panel.run_requested.connect(self.run_action)
             panel.run_failed.connect(lambda message: self.notifier.notify("error", message))
             panels[action.id] = panel
             stack.addWidget(panel)
-            self.action_picker.addItem(f"{action.title}  ({action.id})", action.id)
+            button = getattr(panel, "run_button", None)
+            if isinstance(button, QWidget) and _remove_from_layouts(panel.layout(), button):
+                run_buttons.addWidget(button)
+            else:
+                run_buttons.addWidget(QWidget())
+            # plain titles; the plugin's name only tells apart two actions of the same title
+            title = action.title if titles.count(action.title) == 1 else f"{action.title} ({action.plugin})"
+            self.action_picker.addItem(title, action.id)
+            self.action_picker.setItemData(self.action_picker.count() - 1, action.description,
+                                           Qt.ItemDataRole.ToolTipRole)
         self.action_picker.currentIndexChanged.connect(stack.setCurrentIndex)
+        self.action_picker.currentIndexChanged.connect(run_buttons.setCurrentIndex)
+        run_buttons.setSizePolicy(run_buttons.sizePolicy().horizontalPolicy(),
+                                  run_buttons.sizePolicy().Policy.Fixed)
         first = self.action_picker.findData(FIRST_ACTION)
         if first >= 0:  # the creator's core loop opens on generation when it is there
             self.action_picker.setCurrentIndex(first)
@@ -154,6 +309,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(container)
         layout.addWidget(self.action_picker)
         layout.addWidget(scroll, 1)
+        layout.addWidget(run_buttons)
         return container, panels
 
     def _build_menus(self) -> None:
@@ -174,6 +330,9 @@ class MainWindow(QMainWindow):
         self.redo_action = self._add(edit, "&Redo", lambda: self.doc.redo(), QKeySequence.StandardKey.Redo)
         edit.addSeparator()
         self._add(edit, "&Paste as layer", self.paste, QKeySequence.StandardKey.Paste)
+        edit.addSeparator()
+        self.settings_action = self._add(edit, "&Settings…", self.show_settings, QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         view = bar.addMenu("&View")
         self._add(view, "Zoom &in", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
         self._add(view, "Zoom &out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
@@ -182,6 +341,8 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self._add(view, "&Reset panel layout", self.reset_layout)
         timeline = bar.addMenu("&Timeline")
         timeline.addActions(self.timeline.transport_actions)
         timeline.addSeparator()
@@ -234,12 +395,17 @@ class MainWindow(QMainWindow):
             self.set_document(Document())
 
     def _confirm_discard(self) -> bool:
+        """May the document be closed? Save, Discard or Cancel; a save that is cancelled or fails keeps it."""
         if not self.doc.modified or not self.confirm_close:
             return True
+        name = self.doc.path.name if self.doc.path else "Untitled"
         answer = QMessageBox.question(
-            self, APP_NAME, "Discard the unsaved changes?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self, APP_NAME, f"Save the changes to {name} first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
         )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
     # -- opening ------------------------------------------------------------
@@ -417,6 +583,9 @@ class MainWindow(QMainWindow):
         except StudioError as exc:
             self.notifier.notify("error", str(exc))
             return False
+        except OSError as exc:
+            self.notifier.notify("error", f"Could not save {path.name}: {exc.strerror or exc}.")
+            return False
         self.app.settings.add_recent(saved)
         self._save_settings()
         self._update_title()
@@ -434,15 +603,22 @@ class MainWindow(QMainWindow):
         """The record of the exported picture (see :meth:`Document.export_record`)."""
         return self.doc.export_record()
 
-    def export_dialog(self) -> None:
+    def make_export_dialog(self) -> ImageExportDialog:
+        doc = self.doc
+        folder = doc.path.parent if doc.path is not None else None
+        pictures = doc.export_layers()  # named after the project, else the picture on top
+        stem = doc.path.stem if doc.path is not None else (Path(pictures[-1].name).stem if pictures else "export")
+        return ImageExportDialog(self.app, doc, folder, stem or "export", self)
+
+    def export_dialog(self) -> threading.Thread | None:
         if self.doc.export_size is None:
             self.notifier.notify("warning", "Nothing to export: the canvas holds no picture "
                                  "(analysis overlays are never exported).")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export", "export.png",
-                                              "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff)")
-        if path:
-            self.export_to(Path(path))
+            return None
+        dialog = self.make_export_dialog()
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return self.export_to(dialog.path, dialog.options())
 
     def export_to(self, path: Path, options: dict[str, Any] | None = None) -> threading.Thread:
         """Export the visible canvas, without analysis overlays, off the GUI thread; the outcome is notified."""
@@ -457,9 +633,11 @@ class MainWindow(QMainWindow):
                 self._bridge.post(lambda e: self.notifier.notify("error", f"Export failed: {e}"), exc)
                 return
             def done(r: Any) -> None:
-                self.notifier.notify("info", f"Exported {r.path.name}")
-                for notice in r.notices:
+                message = export_summary(r)
+                self.notifier.notify("info", message)
+                for notice in r.notices:  # why a step was skipped
                     self.notifier.notify("warning", notice)
+                self.statusBar().showMessage(message + (f" — {r.notices[0]}" if r.notices else ""), 15000)
             self._bridge.post(done, report)
 
         thread = threading.Thread(target=work, name="export", daemon=True)
@@ -490,9 +668,11 @@ class MainWindow(QMainWindow):
     def _refresh_history(self) -> None:
         self.history_list.clear()
         for entry in reversed(self.doc.results):
-            item = QListWidgetItem(thumbnail(entry.pixels, 48), f"{entry.name}\n{entry.record.action}")
+            action = self.app.actions.get(entry.record.action)
+            made_by = action.title if action is not None else (entry.record.title or "")
+            item = QListWidgetItem(thumbnail(entry.pixels, 48), f"{entry.name}\n{made_by}".strip())
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
-            item.setToolTip(str(entry.record.params))
+            item.setToolTip(params_text(entry.record.params, action))
             self.history_list.addItem(item)
 
     def _history_to_canvas(self, item: QListWidgetItem) -> None:
@@ -508,11 +688,19 @@ class MainWindow(QMainWindow):
     def show_plugins(self) -> None:
         PluginsDialog(self.app.host, self).exec()
 
+    def make_settings_dialog(self) -> SettingsDialog:
+        return SettingsDialog(self.app, self)
+
+    def show_settings(self) -> None:
+        if self.make_settings_dialog().exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("Settings saved", 5000)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if self._confirm_discard():
             for job in self.runner.jobs:
                 if not job.state.done:
                     job.cancel()
+            self.remember_layout()
             event.accept()
         else:
             event.ignore()
