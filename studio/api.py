@@ -28,7 +28,7 @@ from studio.document.provenance import (
     Ingredient,
     Record,
 )
-from studio.errors import BadInputError, Cancelled, StudioError
+from studio.errors import BadInputError, Cancelled, Notice, StudioError, window_text
 from studio.export import ExportJob, ExportReport, ExportStep
 from studio.formats import BY_SUFFIX, IMAGE_SUFFIXES, SIGNABLE_MIME, VIDEO_SUFFIXES, MediaFormat
 from studio.hookspecs import hookimpl
@@ -68,7 +68,7 @@ __all__ = [
     # evidence reports
     "ReportSection", "Finding", "Heatmap", "Parameter", "TreeNode", "ReportOption",
     # errors
-    "StudioError", "BadInputError", "Cancelled",
+    "StudioError", "BadInputError", "Cancelled", "Notice", "window_text",
     # the document model and provenance
     "Layer", "BoxLayer", "Box", "Clip", "StillClip", "FramesClip", "VideoClip", "BoxClip", "ScoreClip",
     "Record", "Ingredient", "TRAINED_ALGORITHMIC_MEDIA", "COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA",

@@ -26,7 +26,7 @@ from studio.document.provenance import (
     json_safe,
     source_from_ingredients,
 )
-from studio.errors import Cancelled, StudioError
+from studio.errors import Cancelled, StudioError, window_text
 
 if TYPE_CHECKING:
     from studio.application import StudioApp
@@ -57,6 +57,7 @@ class Job:
     total: int = 0
     message: str = ""
     error: str = ""
+    error_window: str = ""  # the error in the window's words (see studio.errors.window_text)
     preview: np.ndarray | None = None
     result: ActionResult | None = None
     created: float = field(default_factory=time.time)
@@ -67,6 +68,11 @@ class Job:
     @property
     def title(self) -> str:
         return self.action.title
+
+    @property
+    def shown_error(self) -> str:
+        """The error as the window shows it (no command lines there)."""
+        return self.error_window or self.error
 
     @property
     def fraction(self) -> float:
@@ -161,6 +167,7 @@ def execute(job: Job, app: StudioApp, on_change: Listener | None = None) -> Job:
     except StudioError as exc:
         job.state = JobState.FAILED
         job.error = str(exc)
+        job.error_window = window_text(exc)
     except MemoryError:
         job.state = JobState.FAILED
         job.error = "Out of memory. Try a smaller image or size, or close other programs."

@@ -24,6 +24,7 @@ from studio.api import (
     Command,
     ExportJob,
     ExportStep,
+    Notice,
     PluginContext,
     ReportSection,
     SettingsPage,
@@ -51,8 +52,11 @@ def sign_export(job: ExportJob, ctx: PluginContext) -> None:
     tsa_url = job.options.get("tsa_url") or settings.get("tsa_url") or None
     signer = identity.load(create_if_missing=True)
     if signer.created_now:
-        job.notices.append(f"Created your signing identity in {signer.folder}; share its root "
-                           "('studio credentials export-root FILE') so others can trust your files.")
+        job.notices.append(Notice(
+            f"Created your signing identity in {signer.folder}; share its root "
+            "('studio credentials export-root FILE') so others can trust your files.",
+            window=f"Created your signing identity in {signer.folder}. Share its root certificate "
+                   "(Settings → Content Credentials → Export root certificate) so others can trust your files."))
     plan = build_plan(job.record, job.performed, job.dest.name, file_declares_ai=declares_ai)
     anchors = None
     if plan.ingredients:

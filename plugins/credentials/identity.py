@@ -32,7 +32,16 @@ REINIT_HINT = ("Create a new one with 'studio credentials init --force' "
 
 
 class IdentityError(StudioError):
-    """A signing identity that cannot be used."""
+    """A signing identity that cannot be used.
+
+    Its hints name ``studio credentials`` commands; the window says where the same is in Settings.
+    """
+
+    def __init__(self, message: str, hint: str = "", window_hint: str | None = None) -> None:
+        if window_hint is None and "studio credentials" in hint:
+            window_hint = ("Create a new signing identity, or use your own certificate and key, in "
+                           "Settings → Content Credentials.")
+        super().__init__(message, hint, window_hint)
 
 
 def credentials_dir() -> Path:

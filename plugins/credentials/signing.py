@@ -47,7 +47,9 @@ def translate(exc: Exception, identity: SigningIdentity | None = None, tsa_url: 
     text = str(exc)
     lower = text.lower()
     if tsa_url and ("http" in lower or "timestamp" in lower or "request" in lower):
-        return SigningError(f"Could not get a timestamp from {tsa_url} (offline?): {text}.", TSA_HINT)
+        return SigningError(f"Could not get a timestamp from {tsa_url} (offline?): {text}.", TSA_HINT,
+                            "Signing works offline without one: turn the timestamp service off in "
+                            "Settings → Content Credentials.")
     if "not valid at time of signing" in lower or "expired" in lower:
         return IdentityError("The signing certificate is not valid now (expired or not yet valid).", REINIT_HINT)
     if "does not match the provided data or public key" in lower:

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 MEMORY_HINT = ("Try a smaller size or batch, or turn on memory savers: "
                "'studio models options --attention-slicing --vae-tiling --cpu-offload model'.")
+MEMORY_WINDOW_HINT = ("Try a smaller size or batch, or turn on the memory savers (attention slicing, VAE tiling, "
+                      "CPU offload) in Settings → Models.")
 COMPILE_MODES = ("off", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 
 
@@ -340,7 +342,8 @@ def _variant(path: Path) -> dict[str, str]:
 def _load_error(path: Path, exc: BaseException) -> StudioError:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
     return BadInputError(f"Could not load the model {path.name}: {first}",
-                         "Is the file complete, and does it match its type as shown by 'studio models info'?")
+                         "Is the file complete, and does it match its type as shown by 'studio models info'?",
+                         "Is the file complete, and is it the kind of model its name says?")
 
 
 def _empty_device_cache() -> None:

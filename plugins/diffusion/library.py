@@ -103,6 +103,8 @@ def inspect_model(path: str | Path, allow_pickle: bool = False, source: str = "f
                 "Studio does not open them.",
                 "Use a .safetensors version of the model, or allow weights-only loading of pickle files with "
                 "'studio models options --allow-pickle'.",
+                "Use a .safetensors version of the model, or allow weights-only loading of pickle files in "
+                "Settings → Models.",
             )
         header = header_from_state_dict(path, load_pickle_state_dict(path))
         fmt = "pickle"
@@ -195,7 +197,8 @@ class ModelLibrary:
         names = sorted({m.name for m in self.scan() if m.kind == kind})
         listing = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none found"
         raise BadInputError(f"No {kind} called '{ref}' (known: {listing}).",
-                            "Give a path, or add its folder with 'studio models folders --add PATH'.")
+                            "Give a path, or add its folder with 'studio models folders --add PATH'.",
+                            "Add its folder in Settings → Models.")
 
     def default(self) -> ModelInfo:
         """The configured default model, else the built-in one."""
@@ -209,6 +212,7 @@ class ModelLibrary:
             "No model is configured and the built-in model is missing "
             f"({folder} has no model_index.json).",
             "Pass --model PATH, or set a default with 'studio models options --default NAME'.",
+            "Choose a model, or add a folder of models in Settings → Models.",
         )
 
     @staticmethod

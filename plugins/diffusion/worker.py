@@ -14,7 +14,7 @@ from typing import Any
 
 from studio.api import Cancelled, Progress, StudioError
 
-from .engine import MEMORY_HINT, Engine, _empty_device_cache, is_out_of_memory
+from .engine import MEMORY_HINT, MEMORY_WINDOW_HINT, Engine, _empty_device_cache, is_out_of_memory
 
 
 def run_pipeline(
@@ -50,7 +50,7 @@ def run_pipeline(
             if is_out_of_memory(exc):
                 _empty_device_cache()
                 raise StudioError(f"Out of GPU memory while generating {what}.".replace(" .", "."),
-                                  MEMORY_HINT) from exc
+                                  MEMORY_HINT, MEMORY_WINDOW_HINT) from exc
             raise
 
     future = engine.executor.submit(work)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from studio.actions import Action, Param
 from studio.document import Document
+from studio.errors import window_text
 
 NONE_LABEL = "(none)"
 PICKER_KINDS = ("image", "mask", "frame", "clip", "boxes")
@@ -220,6 +221,6 @@ class ActionPanel(QWidget):
         try:
             values = self.values()
         except StudioError as exc:
-            self.run_failed.emit(str(exc))
+            self.run_failed.emit(window_text(exc))
             return
         self.run_requested.emit(self.action, values)

@@ -69,7 +69,7 @@ class JobsPanel(QWidget):
         bar.setValue(100 if job.state == JobState.FINISHED else int(job.fraction * 100))
         bar.setFormat(f"{job.step}/{job.total}" if job.total else "%p%")
         if job.error:
-            item.setToolTip(0, job.error)
+            item.setToolTip(0, job.shown_error)
             item.setForeground(1, Qt.GlobalColor.red)
         if self.tree.currentItem() is item:
             self._show_selected()
@@ -89,5 +89,5 @@ class JobsPanel(QWidget):
             return
         if job.preview is not None:
             self.preview.setPixmap(thumbnail(job.preview, 160))
-        self.error.setText(job.error)
+        self.error.setText(job.shown_error)
         self.cancel_button.setEnabled(not job.state.done)

@@ -33,7 +33,7 @@ from studio.document import Clip, Document, Layer, Record, VideoClip
 from studio.document.apply import apply_result, result_of_report
 from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
-from studio.errors import StudioError
+from studio.errors import StudioError, window_text
 from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
                 self.doc.add_layer(layer)
                 self.inspect_file(path, layer)
         except StudioError as exc:
-            self.notifier.notify("error", str(exc))
+            self.notifier.notify("error", exc)
             return False
         self.app.settings.add_recent(path)
         self._save_settings()
@@ -454,8 +454,8 @@ class MainWindow(QMainWindow):
 
             source = VideoSource(path)  # reads the file's header, decodes nothing
         except StudioError as exc:
-            self.notifier.notify("warning", f"{exc} Nothing was put on the timeline; the Verify view still shows "
-                                            "its Content Credentials and what else can be told about the file.")
+            self.notifier.notify("warning", f"{window_text(exc)} Nothing was put on the timeline; the Verify view "
+                                            "still shows its Content Credentials and what else can be told about it.")
             self.inspect_file(path)
             return False
         clip = VideoClip(name=path.name, start=-1, source=source, record=Record.opened(str(path)))
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
                     if isinstance(target, Layer) and self.heatmaps_on_open else []
                 self._bridge.post(lambda r: self._report_arrived(path, target, request, *r), (sections, overlays))
             except StudioError as exc:
-                self._bridge.post(failed, str(exc))
+                self._bridge.post(failed, window_text(exc))
             except Exception as exc:
                 self._bridge.post(failed, f"The report could not be built: {type(exc).__name__}: {exc}")
                 raise  # a bug: the view does not keep saying "Analysing…", and the error is notified
@@ -581,7 +581,7 @@ class MainWindow(QMainWindow):
         try:
             saved = save_project(self.doc, path)
         except StudioError as exc:
-            self.notifier.notify("error", str(exc))
+            self.notifier.notify("error", exc)
             return False
         except OSError as exc:
             self.notifier.notify("error", f"Could not save {path.name}: {exc.strerror or exc}.")
@@ -637,7 +637,8 @@ class MainWindow(QMainWindow):
                 self.notifier.notify("info", message)
                 for notice in r.notices:  # why a step was skipped
                     self.notifier.notify("warning", notice)
-                self.statusBar().showMessage(message + (f" — {r.notices[0]}" if r.notices else ""), 15000)
+                self.statusBar().showMessage(message + (f" — {window_text(r.notices[0])}" if r.notices else ""),
+                                             15000)
             self._bridge.post(done, report)
 
         thread = threading.Thread(target=work, name="export", daemon=True)
@@ -653,7 +654,7 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job: Job) -> None:
         if job.state == JobState.FAILED:
-            self.notifier.notify("error", job.error)
+            self.notifier.notify("error", job.shown_error)
             return
         if job.state != JobState.FINISHED or job.result is None:
             return

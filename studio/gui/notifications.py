@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStatusBar
 
+from studio.errors import window_text
+
 LEVELS = ("info", "warning", "error")
 
 
@@ -33,8 +35,9 @@ class Notifier(QObject):
         self.notices: list[Notice] = []
         self.posted.connect(self._store, Qt.ConnectionType.QueuedConnection)
 
-    def notify(self, level: str, text: str, detail: str = "") -> None:
-        self.posted.emit(Notice(level if level in LEVELS else "info", text, detail))
+    def notify(self, level: str, text: object, detail: str = "") -> None:
+        """Post ``text`` (a string, an error or an export notice: shown in the window's words) from any thread."""
+        self.posted.emit(Notice(level if level in LEVELS else "info", window_text(text), detail))
 
     def _store(self, notice: Notice) -> None:
         self.notices.append(notice)

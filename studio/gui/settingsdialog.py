@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio import formats
-from studio.errors import StudioError
+from studio.errors import StudioError, window_text
 from studio.settingspage import Ask, Setting, SettingsButton, SettingsPage
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class PathList(QWidget):
             if self.setting.check is not None:
                 self.setting.check(text)
         except StudioError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(window_text(exc))
             self.error.show()
             return False
         self.error.hide()
@@ -275,7 +275,7 @@ class PluginPage(QWidget):
             message = declared.run(self.ctx, answers)
             failed = False
         except StudioError as exc:
-            message, failed = str(exc), True
+            message, failed = window_text(exc), True
         except Exception as exc:  # noqa: BLE001 - a plugin's bug: say so, keep the dialog
             self.ctx.record_fault(f"settings button '{declared.label}' raised {type(exc).__name__}: {exc}")
             message, failed = f"{declared.label.rstrip('…')} failed: {exc}", True

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.document import BoxClip, Clip, Document, ScoreClip, Track, VideoClip
-from studio.errors import StudioError
+from studio.errors import StudioError, window_text
 from studio.gui.timelineedit import (
     HEADER_WIDTH,
     RULER_HEIGHT,
@@ -321,7 +321,7 @@ class TrackArea(QWidget):
             try:
                 drag.commit(self.doc)
             except StudioError as exc:
-                self.failed.emit(str(exc))
+                self.failed.emit(window_text(exc))
             self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
@@ -637,7 +637,7 @@ class TimelineWidget(QWidget):
         try:
             edit()
         except StudioError as exc:
-            self.notify.emit("warning", str(exc))
+            self.notify.emit("warning", window_text(exc))
         self.update_actions()
         self.area.update()
 

@@ -348,7 +348,7 @@ class VerifyPage(QWidget):
         return [self.verify_file(Path(p)) for p in paths]
 
     def verify_file(self, path: Path) -> int:
-        from studio.errors import StudioError
+        from studio.errors import StudioError, window_text
 
         request = self.begin(path, origin="dropped")
         app = self.app
@@ -360,7 +360,7 @@ class VerifyPage(QWidget):
                 sections = app.file_report(path)
                 self._bridge.post(lambda s: self.show_report(path, s, request=request), sections)
             except StudioError as exc:
-                self._bridge.post(lambda e: self.show_report(path, [], e, request=request), str(exc))
+                self._bridge.post(lambda e: self.show_report(path, [], e, request=request), window_text(exc))
             except Exception as exc:  # noqa: BLE001 - a bug: said in the tab rather than "Analysing…" forever
                 message = f"The report could not be built: {type(exc).__name__}: {exc}"
                 self._bridge.post(lambda e: self.show_report(path, [], e, request=request), message)
@@ -406,7 +406,7 @@ class VerifyPage(QWidget):
         return view
 
     def _load_picture(self, path: Path, view: Any) -> None:
-        from studio.errors import StudioError
+        from studio.errors import StudioError, window_text
         from studio.gui.analysis import display_pixels
         from studio.imageio import load_image
 
@@ -414,7 +414,7 @@ class VerifyPage(QWidget):
             try:
                 pixels = display_pixels(load_image(path).pixels)
             except StudioError as exc:
-                self._bridge.post(lambda e: view.status.setText(e), str(exc))
+                self._bridge.post(lambda e: view.status.setText(e), window_text(exc))
                 return
             self._bridge.post(view.set_picture, pixels)
 
