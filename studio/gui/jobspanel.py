@@ -34,6 +34,8 @@ class JobsPanel(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c33")
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancel")
+        self.cancel_button.setEnabled(False)  # nothing runs yet
         self.cancel_button.clicked.connect(self.cancel_selected)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -51,6 +53,7 @@ class JobsPanel(QWidget):
 
     def add_job(self, job: Job) -> None:
         item = QTreeWidgetItem([job.title, job.state.value, ""])
+        item.setToolTip(0, job.title)
         item.setData(0, Qt.ItemDataRole.UserRole, job)
         self.tree.insertTopLevelItem(0, item)
         bar = QProgressBar()
@@ -64,6 +67,8 @@ class JobsPanel(QWidget):
         item = self._items.get(job.id)
         if item is None:
             return
+        item.setText(0, job.title)  # a generator's title gains the seed it chose
+        item.setToolTip(0, job.title)
         item.setText(1, job.state.value)
         bar = self._bars[job.id]
         bar.setValue(100 if job.state == JobState.FINISHED else int(job.fraction * 100))
@@ -86,8 +91,13 @@ class JobsPanel(QWidget):
     def _show_selected(self) -> None:
         job = self.selected_job()
         if job is None:
+            self.cancel_button.setEnabled(False)
             return
-        if job.preview is not None:
-            self.preview.setPixmap(thumbnail(job.preview, 160))
+        final = job.result.images[0].pixels if job.state == JobState.FINISHED and job.result is not None \
+            and job.result.images else None
+        shown = final if final is not None else job.preview  # the finished picture, not the last step's
+        if shown is not None:
+            self.preview.setPixmap(thumbnail(shown, 160))
+        self.preview.setToolTip("The result" if final is not None else "The latest step")
         self.error.setText(job.error)
         self.cancel_button.setEnabled(not job.state.done)

@@ -34,6 +34,7 @@ from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
 from studio.gui.exportdialog import VideoExporter
+from studio.gui.gallery import ResultsGallery
 from studio.gui.heatmaps import heatmap_layers
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
@@ -136,12 +137,14 @@ class MainWindow(QMainWindow):
         stack = QStackedWidget()
         panels: dict[str, ActionPanel] = {}
         for action in self.app.actions.values():
-            panel = ActionPanel(action, self.doc)
+            panel = ActionPanel(action, self.doc, self._plugin_context(action.plugin))
             panel.run_requested.connect(self.run_action)
             panel.run_failed.connect(lambda message: self.notifier.notify("error", message))
             panels[action.id] = panel
             stack.addWidget(panel)
-            self.action_picker.addItem(f"{action.title}  ({action.id})", action.id)
+            self.action_picker.addItem(action.title, action.id)
+            self.action_picker.setItemData(self.action_picker.count() - 1, action.description,
+                                           Qt.ItemDataRole.ToolTipRole)
         self.action_picker.currentIndexChanged.connect(stack.setCurrentIndex)
         first = self.action_picker.findData(FIRST_ACTION)
         if first >= 0:  # the creator's core loop opens on generation when it is there
@@ -150,10 +153,18 @@ class MainWindow(QMainWindow):
         scroll.setWidget(stack)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.gallery = ResultsGallery(self.doc)  # a batch's pictures, to choose one for the canvas
         layout = QVBoxLayout(container)
         layout.addWidget(self.action_picker)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.gallery)
         return container, panels
+
+    def _plugin_context(self, plugin: str) -> Any:
+        try:
+            return self.app.host.context(plugin)
+        except KeyError:
+            return None
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -206,6 +217,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_document(doc)
         for panel in self.action_panels.values():
             panel.set_document(doc)
+        self.gallery.set_document(doc)
         doc.layers_changed.connect(self._layers_changed)
         doc.undo_stack.changed.connect(self._update_title)
         doc.results_changed.connect(self._refresh_history)
@@ -480,8 +492,14 @@ class MainWindow(QMainWindow):
             return
         for message in job.result.messages:
             self.notifier.notify("info", message)
+        panel = self.action_panels.get(job.action.id)
+        if panel is not None:
+            panel.job_finished(job)
         if not job.result.empty:
-            apply_result(self.doc, job.result, job.action.title)
+            applied = apply_result(self.doc, job.result, job.action.title)
+            self.gallery.show_results(job.title, applied.layers)
+            if applied.layers:
+                self.canvas.fit()  # the new picture whole, whatever its size
 
     def _plugin_fault(self, plugin: str, message: str) -> None:
         self.notifier.notify("error", f"Plugin '{plugin}': {message}")
