@@ -36,9 +36,17 @@ def _label(info: ModelInfo) -> str:
 
 
 def model_choices(ctx: PluginContext) -> list[tuple[str, str]]:
-    """(value, label) of every usable model: the built-in one first, then the user's, A1111's, ComfyUI's."""
+    """(value, label) of every usable model: the default first (the configured one, else the built-in one),
+    then the others by name."""
     models = _scan(ctx, "checkpoint")
-    models.sort(key=lambda m: (m.source != "built-in", m.name != BUILTIN_MODEL, m.name.lower()))
+    configured = str(ctx.settings.get("default_model") or "").strip().lower()
+
+    def is_default(m: ModelInfo) -> bool:
+        if configured:
+            return configured in (m.name.lower(), str(m.path).lower())
+        return m.source == "built-in" and m.name == BUILTIN_MODEL
+
+    models.sort(key=lambda m: (not is_default(m), m.source != "built-in", m.name.lower()))
     return [(_value(m), _label(m)) for m in models]
 
 

@@ -225,7 +225,7 @@ class ActionPanel(QWidget):
         if self.context is None or self.action.suggest is None or self._suggesting:
             return
         values = self.raw_values()
-        key = tuple(values.get(p.name) for p in self.action.params if p.choices_from is not None)
+        key = self._choices_key(values)
         if key == self._suggested_for:  # the choices did not change: keep what the user typed
             return
         self._suggested_for = key
@@ -238,6 +238,9 @@ class ActionPanel(QWidget):
             editor = self.editors.get(name)
             if editor is not None and value is not None:
                 write_editor(editor, value)
+
+    def _choices_key(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values.get(p.name) for p in self.action.params if p.choices_from is not None)
 
     def raw_values(self) -> dict[str, Any]:
         """The form's values without resolving layers (what ``suggest`` sees)."""
@@ -364,7 +367,7 @@ class ActionPanel(QWidget):
                     write_editor(editor, value)
         finally:
             self._suggesting = False
-        self._suggested_for: tuple[Any, ...] | None = None
+        self._suggested_for = self._choices_key(self.raw_values())  # keep the record's steps and size
         self._show_problems()
 
     def problems(self) -> list[str]:

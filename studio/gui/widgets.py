@@ -123,10 +123,11 @@ class SliderField(QWidget):
         value = self._low + (self._high - self._low) * position / SLIDER_STEPS
         step = self.param.step or 0.01
         value = round(value / step) * step
-        if abs(value - self.spin.value()) > 1e-9:
-            self.spin.blockSignals(True)
-            self.spin.setValue(value)
-            self.spin.blockSignals(False)
+        if abs(value - self.spin.value()) > 1e-9:  # the spin box's change moves the slider: signals blocked there
+            if isinstance(self.spin, IntField):
+                self.spin.setValue(round(value))
+            else:
+                self.spin.setValue(value)
 
     def _typed(self, value: float) -> None:
         span = self._high - self._low or 1.0
@@ -207,8 +208,9 @@ class ChoicesCombo(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(12)
         self.activated.connect(self._activated)
-        if editable and self.lineEdit() is not None:
-            self.lineEdit().setPlaceholderText("Default")
+        line = self.lineEdit() if editable else None
+        if line is not None:
+            line.setPlaceholderText("Default")
 
     def fill(self, choices: Sequence[tuple[str, str]]) -> None:
         current = self.param_value()
@@ -243,6 +245,8 @@ class ChoicesCombo(QComboBox):
         index = self.findData(value)
         if index < 0 and value:
             index = next((i for i in range(self.count()) if self.itemText(i).split(" — ")[0] == value), -1)
+        if index < 0 and not value and self.count() and self.itemData(0) != ADD_FOLDER:
+            index = 0  # no choice made: the first one, which is the default
         if index >= 0:
             self.setCurrentIndex(index)
         elif self.isEditable():
