@@ -61,8 +61,9 @@ class Param:
 
     - ``labels``: display names of ``choices`` (``{"dpmpp_2m_karras": "DPM++ 2M Karras"}``); the CLI
       keeps the ids;
-    - ``choices_from(ctx)``: ``(value, label)`` pairs found at run time (the models on disk), offered in
-      a drop-down that still accepts any typed value; ``ctx`` is the plugin's context;
+    - ``choices_from(ctx)``: ``(value, label)`` or ``(value, label, tooltip)`` found at run time (the
+      models on disk), offered in a drop-down that still accepts any typed value; ``ctx`` is the plugin's
+      context;
     - ``add_folder(ctx, path)``: adds a folder to where ``choices_from`` looks ("Add folder…");
     - ``widget``: ``"slider"`` (a number with a slider beside its value) or ``"weighted"`` (several of
       ``choices_from``, each with a weight: the value is ``NAME:WEIGHT,NAME:WEIGHT``);
@@ -83,7 +84,7 @@ class Param:
     required: bool = False
     metavar: str = ""  # how the CLI shows the value (``WxH``, ``IMAGE``); empty: from the kind
     labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
-    choices_from: Callable[[PluginContext], Sequence[tuple[str, str]]] | None = None
+    choices_from: Callable[[PluginContext], Sequence[tuple[str, ...]]] | None = None
     add_folder: Callable[[PluginContext, str], None] | None = None
     widget: Literal["", "slider", "weighted"] = ""
     soft_range: tuple[float, float] | None = None

@@ -31,11 +31,22 @@ def _value(info: ModelInfo) -> str:
 
 
 def _label(info: ModelInfo) -> str:
+    """"inkstyle (SD 1.x, your folder)"; the built-in model is just "(built-in)"."""
+    where = SOURCE_WORDS.get(info.source, info.source)
+    if info.source == "built-in":
+        return f"{info.name} (built-in)"
+    family = FAMILIES[info.family].label if info.family in FAMILIES else ""
+    return f"{info.name} ({family}, {where})" if family else f"{info.name} ({where})"
+
+
+def _choice(info: ModelInfo) -> tuple[str, str, str]:
+    """(value, label, tooltip) for the window."""
     assert info.identity is not None
-    return f"{info.name} — {info.identity.label} ({SOURCE_WORDS.get(info.source, info.source)})"
+    return _value(info), _label(info), f"{info.identity.label}, {info.format.replace('diffusers', 'folder')}\n" \
+        f"{info.path}"
 
 
-def model_choices(ctx: PluginContext) -> list[tuple[str, str]]:
+def model_choices(ctx: PluginContext) -> list[tuple[str, ...]]:
     """(value, label) of every usable model: the default first (the configured one, else the built-in one),
     then the others by name."""
     models = _scan(ctx, "checkpoint")
@@ -47,15 +58,15 @@ def model_choices(ctx: PluginContext) -> list[tuple[str, str]]:
         return m.source == "built-in" and m.name == BUILTIN_MODEL
 
     models.sort(key=lambda m: (not is_default(m), m.source != "built-in", m.name.lower()))
-    return [(_value(m), _label(m)) for m in models]
+    return [_choice(m) for m in models]
 
 
-def vae_choices(ctx: PluginContext) -> list[tuple[str, str]]:
-    return [("", "The model's own"), *((_value(m), _label(m)) for m in _scan(ctx, "vae"))]
+def vae_choices(ctx: PluginContext) -> list[tuple[str, ...]]:
+    return [("", "The model's own"), *(_choice(m) for m in _scan(ctx, "vae"))]
 
 
-def lora_choices(ctx: PluginContext) -> list[tuple[str, str]]:
-    return [(_value(m), _label(m)) for m in _scan(ctx, "lora")]
+def lora_choices(ctx: PluginContext) -> list[tuple[str, ...]]:
+    return [_choice(m) for m in _scan(ctx, "lora")]
 
 
 def add_model_folder(ctx: PluginContext, folder: str) -> None:

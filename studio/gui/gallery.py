@@ -28,14 +28,14 @@ class ResultsGallery(QWidget):
         self.strip.setWrapping(False)
         self.strip.setMovement(QListView.Movement.Static)
         self.strip.setIconSize(QSize(THUMB, THUMB))
-        self.strip.setFixedHeight(THUMB + 26)
+        self.strip.setFixedHeight(THUMB + 22)
         self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.strip.itemClicked.connect(self._clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.strip)
-        self._layers: list[Layer] = []
+        self.layers: list[Layer] = []
         self.hide()
 
     def set_document(self, doc: Document) -> None:
@@ -45,29 +45,30 @@ class ResultsGallery(QWidget):
     def show_results(self, title: str, layers: Sequence[Layer]) -> None:
         """Show the picture layers a job added (masks and boxes are not pictures to choose from)."""
         self.strip.clear()
-        self._layers = [layer for layer in layers if layer.kind == "image"]
-        for index, layer in enumerate(self._layers):
+        self.layers = list(layers)
+        pictures = [layer for layer in layers if layer.kind == "image"]
+        for layer in pictures:
             item = QListWidgetItem(thumbnail(layer.pixels, THUMB), "")
             item.setToolTip(layer.name)
-            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setData(Qt.ItemDataRole.UserRole, self.layers.index(layer))
             self.strip.addItem(item)
-        count = len(self._layers)
-        self.title.setText(f"Results: {title} ({count} {'picture' if count == 1 else 'pictures'})" if title
-                           else "Results")
+        count = len(pictures)
+        self.title.setText(f"{count} pictures: click one to bring it to the top of the canvas")
         self.title.setToolTip(title)
         self.setVisible(count > 1)  # one picture is already on the canvas; a batch needs choosing
 
     def count(self) -> int:
+        """How many pictures the strip shows."""
         return self.strip.count()
 
     def bring(self, index: int) -> Layer:
         """Put picture ``index`` on top of the canvas, visible and selected (one undo step)."""
-        layer = self._layers[index]
+        layer = self.layers[index]
         doc = self.doc
         with doc.undo_stack.macro(f"Show '{layer.name}'"):
             if layer not in doc.layers:  # removed since: it comes back as a new layer
                 layer = doc.add_layer(Layer(layer.pixels.copy(), name=layer.name, record=layer.record))
-                self._layers[index] = layer
+                self.layers[index] = layer
             else:
                 doc.move_layer(layer, len(doc.layers) - 1)
                 if not layer.visible:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -14,19 +17,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.document import Document, Layer
+from studio.gui.gallery import ResultsGallery
 from studio.gui.qimage import thumbnail
 from studio.gui.worker import JobRunner
 from studio.jobs import Job, JobState
 
 
 class JobsPanel(QWidget):
-    def __init__(self, runner: JobRunner) -> None:
+    def __init__(self, runner: JobRunner, doc: Document | None = None) -> None:
         super().__init__()
         self.setObjectName("jobs")
         self.runner = runner
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Job", "State", "Progress"])
         self.tree.setRootIsDecorated(False)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the prompt and seed, not the bar
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(2, 110)
+        self.gallery = ResultsGallery(doc or Document())
+        self._results: dict[str, list[Layer]] = {}
+        self._gallery_job: str | None = None
         self.preview = QLabel("No preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumHeight(64)
@@ -44,6 +57,7 @@ class JobsPanel(QWidget):
         layout.addWidget(self.tree, 2)
         layout.addLayout(buttons)
         layout.addWidget(self.preview, 1)
+        layout.addWidget(self.gallery)
         layout.addWidget(self.error)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._bars: dict[str, QProgressBar] = {}
@@ -79,6 +93,13 @@ class JobsPanel(QWidget):
         if self.tree.currentItem() is item:
             self._show_selected()
 
+    def set_results(self, job: Job, layers: Sequence[Layer]) -> None:
+        """The layers a finished job added: a batch's pictures are shown as a strip to choose from."""
+        self._results[job.id] = list(layers)
+        if self.selected_job() is job:
+            self._gallery_job = None
+            self._show_selected()
+
     def selected_job(self) -> Job | None:
         item = self.tree.currentItem()
         return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
@@ -101,3 +122,7 @@ class JobsPanel(QWidget):
         self.preview.setToolTip("The result" if final is not None else "The latest step")
         self.error.setText(job.error)
         self.cancel_button.setEnabled(not job.state.done)
+        if self._gallery_job != job.id or (job.id in self._results and not self.gallery.layers):
+            self._gallery_job = job.id
+            self.gallery.show_results(job.title, self._results.get(job.id, []))
+        self.preview.setVisible(self.gallery.isHidden())  # a batch: the strip shows every picture

@@ -34,7 +34,6 @@ from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.canvas import CanvasView
 from studio.gui.exportdialog import VideoExporter
-from studio.gui.gallery import ResultsGallery
 from studio.gui.heatmaps import heatmap_layers
 from studio.gui.jobspanel import JobsPanel
 from studio.gui.layerspanel import LayersPanel
@@ -87,7 +86,7 @@ class MainWindow(QMainWindow):
         self.canvas.files_dropped.connect(self.open_files)
         self.setCentralWidget(self.canvas)
         self.layers_panel = LayersPanel(self.doc)
-        self.jobs_panel = JobsPanel(self.runner)
+        self.jobs_panel = JobsPanel(self.runner, self.doc)
         self.timeline = TimelineWidget(self.doc)
         self.timeline.notify.connect(self.notifier.notify)
         for action in self.timeline.transport_actions:  # Space, arrows, Home/End work on the canvas too
@@ -153,11 +152,9 @@ class MainWindow(QMainWindow):
         scroll.setWidget(stack)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.gallery = ResultsGallery(self.doc)  # a batch's pictures, to choose one for the canvas
         layout = QVBoxLayout(container)
         layout.addWidget(self.action_picker)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.gallery)
         return container, panels
 
     def _plugin_context(self, plugin: str) -> Any:
@@ -217,7 +214,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_document(doc)
         for panel in self.action_panels.values():
             panel.set_document(doc)
-        self.gallery.set_document(doc)
+        self.jobs_panel.gallery.set_document(doc)
         doc.layers_changed.connect(self._layers_changed)
         doc.undo_stack.changed.connect(self._update_title)
         doc.results_changed.connect(self._refresh_history)
@@ -497,7 +494,7 @@ class MainWindow(QMainWindow):
             panel.job_finished(job)
         if not job.result.empty:
             applied = apply_result(self.doc, job.result, job.action.title)
-            self.gallery.show_results(job.title, applied.layers)
+            self.jobs_panel.set_results(job, applied.layers)  # a batch's pictures, to choose one for the canvas
             if applied.layers:
                 self.canvas.fit()  # the new picture whole, whatever its size
 

@@ -153,12 +153,12 @@ class SeedField(QWidget):
         self.param = param
         self.spin = IntField(param)
         self.dice = QToolButton()
-        self.dice.setText("🎲")
+        self.dice.setText("Random")
         self.dice.setObjectName("dice")
         self.dice.setToolTip("A new random seed")
         self.dice.clicked.connect(self.roll)
         self.reuse = QToolButton()
-        self.reuse.setText("♻")
+        self.reuse.setText("Last")
         self.reuse.setObjectName("reuse")
         self.reuse.setToolTip("Use the seed of the last run again")
         self.reuse.setEnabled(False)
@@ -212,13 +212,14 @@ class ChoicesCombo(QComboBox):
         if line is not None:
             line.setPlaceholderText("Default")
 
-    def fill(self, choices: Sequence[tuple[str, str]]) -> None:
+    def fill(self, choices: Sequence[tuple[str, ...]]) -> None:
+        """``(value, label)`` or ``(value, label, tooltip)`` for each choice."""
         current = self.param_value()
         self.blockSignals(True)
         self.clear()
-        for value, label in choices:
+        for value, label, *tip in choices:
             self.addItem(label, value)
-            self.setItemData(self.count() - 1, value if value else label, Qt.ItemDataRole.ToolTipRole)
+            self.setItemData(self.count() - 1, tip[0] if tip else (value or label), Qt.ItemDataRole.ToolTipRole)
         if self.param.add_folder is not None:
             self.insertSeparator(self.count())
             self.addItem("Add folder…", ADD_FOLDER)
@@ -244,7 +245,7 @@ class ChoicesCombo(QComboBox):
         value = "" if value is None else str(value)
         index = self.findData(value)
         if index < 0 and value:
-            index = next((i for i in range(self.count()) if self.itemText(i).split(" — ")[0] == value), -1)
+            index = next((i for i in range(self.count()) if self.itemText(i).split(" (")[0] == value), -1)
         if index < 0 and not value and self.count() and self.itemData(0) != ADD_FOLDER:
             index = 0  # no choice made: the first one, which is the default
         if index >= 0:
@@ -254,6 +255,9 @@ class ChoicesCombo(QComboBox):
             self.setEditText(value)
         elif self.count():
             self.setCurrentIndex(0)
+        line = self.lineEdit()
+        if line is not None:
+            line.setCursorPosition(0)  # the start of a long name, not its end
 
 
 class WeightedList(QWidget):
@@ -284,7 +288,7 @@ class WeightedList(QWidget):
         layout.addLayout(self.rows_layout)
         self.fill([])
 
-    def fill(self, choices: Sequence[tuple[str, str]]) -> None:
+    def fill(self, choices: Sequence[tuple[str, ...]]) -> None:
         self.picker.fill(choices)
         found = bool(choices)
         self.empty.setVisible(not found)
@@ -293,7 +297,7 @@ class WeightedList(QWidget):
 
     def _label(self, value: str) -> str:
         index = self.picker.findData(value)
-        return self.picker.itemText(index).split(" — ")[0] if index >= 0 else value
+        return self.picker.itemText(index).split(" (")[0] if index >= 0 else value
 
     def add(self, value: str, weight: float = 1.0) -> None:
         if not value or any(v == value for v, _row, _spin in self.rows):
@@ -309,7 +313,7 @@ class WeightedList(QWidget):
         spin.setValue(weight)
         spin.setToolTip("Weight")
         remove = QToolButton()
-        remove.setText("✕")
+        remove.setText("×")
         remove.setToolTip("Remove")
         remove.clicked.connect(lambda: self._remove(value))
         layout.addWidget(name, 1)
@@ -338,6 +342,6 @@ class WeightedList(QWidget):
                 self.add(item)
 
 
-def fill_choices(editor: QWidget, provider: Callable[[], Sequence[tuple[str, str]]]) -> None:
+def fill_choices(editor: QWidget, provider: Callable[[], Sequence[tuple[str, ...]]]) -> None:
     if isinstance(editor, (ChoicesCombo, WeightedList)):
         editor.fill(list(provider()))

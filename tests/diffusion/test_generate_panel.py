@@ -51,7 +51,7 @@ def test_the_model_list_shows_the_built_in_model_and_an_added_folder(qtbot, wind
 
     combo = panel.editors["model"]
     texts = combo_texts(combo)
-    assert texts[0].startswith("studio-shapes — ") and "built-in" in texts[0]
+    assert texts[0] == "studio-shapes (built-in)"
     assert texts[-1] == "Add folder…"
     assert panel.values()["model"] == "studio-shapes"
     # the built-in model's recommended settings (its studio.json), not 0 / -1 / auto / empty
@@ -63,8 +63,8 @@ def test_the_model_list_shows_the_built_in_model_and_an_added_folder(qtbot, wind
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(sd1_folder.parent))
     combo.activated.emit(combo.count() - 1)  # the user picks "Add folder…"
     texts = combo_texts(combo)
-    tiny = next(i for i, text in enumerate(texts) if text.startswith("tiny-sd1 — "))
-    assert "your folder" in texts[tiny] and texts[-1] == "Add folder…"
+    tiny = next(i for i, text in enumerate(texts) if text.startswith("tiny-sd1 ("))
+    assert texts[tiny] == "tiny-sd1 (SD 1.x, your folder)" and texts[-1] == "Add folder…"
     assert str(sd1_folder.parent) in window.app.host.context("diffusion").settings["model_dirs"]
     combo.setCurrentIndex(tiny)
     assert panel.values()["model"] == str(sd1_folder)
@@ -86,9 +86,9 @@ def test_a_lora_chosen_with_its_weight_reaches_the_run(qtbot, window, panel, sd1
     for folder in (lora_file.parent, vae_file.parent):
         panel.add_folder(panel.action.param("model"), str(folder))
     vae = panel.editors["vae"]
-    assert vae.currentText() == "The model's own" and any(t.startswith("other-vae — ") for t in combo_texts(vae))
+    assert vae.currentText() == "The model's own" and any(t.startswith("other-vae (") for t in combo_texts(vae))
     loras = panel.editors["lora"]
-    assert any(text.startswith("inkstyle — ") for text in combo_texts(loras.picker))
+    assert any(text.startswith("inkstyle (") for text in combo_texts(loras.picker))
     loras.picker.setCurrentIndex(next(i for i, t in enumerate(combo_texts(loras.picker)) if t.startswith("inkstyle")))
     qtbot.mouseClick(loras.add_button, Qt.MouseButton.LeftButton)
     (_value, _row, weight), = loras.rows
@@ -156,7 +156,7 @@ def test_a_batch_fills_the_gallery_and_a_click_brings_one_to_the_canvas(qtbot, w
     panel.editors["batch_size"].setValue(3)
     panel.editors["seed"].set_param_value(40)
     job = run_and_wait(qtbot, window, panel)
-    gallery = window.gallery
+    gallery = window.jobs_panel.gallery
     assert gallery.count() == 3 and not gallery.isHidden()
     assert "seeds 40–42" in window.jobs_panel.tree.topLevelItem(0).text(0)
     first = job.result.images[0]
@@ -181,3 +181,30 @@ def test_send_the_selected_layer_to_init_and_to_mask(window, panel, init_layer):
     panel.send_buttons["mask"].click()  # a picture's brightness serves as the mask
     assert panel.values()["mask"] is layer
     assert panel.send_buttons["init"].text() == "Use selected layer"
+
+
+def test_screenshots_of_the_generate_flow(qtbot, window, panel):
+    """A batch made from the panel, at 1280×720 and 1920×1080 (out/screenshots/generate-WxH.png)."""
+    from helpers import ROOT
+
+    panel.editors["prompt"].setPlainText("a large red circle in the centre on a black background and a small "
+                                         "yellow star in the top left")
+    panel.editors["batch_size"].setValue(4)
+    panel.editors["seed"].set_param_value(7)
+    panel.editors["size"].setText("64x64")
+    run_and_wait(qtbot, window, panel)
+    window.show()
+    folder = ROOT / "out" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtCore import Qt
+
+    docks = [window.docks[name] for name in ("Layers", "Actions", "Jobs")]
+    for width, height in ((1280, 720), (1920, 1080)):
+        window.resize(width, height)
+        qtbot.wait(100)
+        # the generate form gets most of the column (the default proportions are the window layout's work)
+        window.resizeDocks(docks, [height // 7, height // 2, height // 4], Qt.Orientation.Vertical)
+        qtbot.wait(200)
+        window.canvas.fit()
+        qtbot.wait(50)
+        assert window.grab().save(str(folder / f"generate-{width}x{height}.png"))
