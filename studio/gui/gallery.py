@@ -20,7 +20,8 @@ class ResultsGallery(QWidget):
         super().__init__()
         self.setObjectName("gallery")
         self.doc = doc
-        self.title = QLabel("Results")
+        self.title = QLabel()
+        self.title.setEnabled(False)
         self.strip = QListWidget()
         self.strip.setObjectName("gallery_strip")
         self.strip.setViewMode(QListView.ViewMode.IconMode)
@@ -29,6 +30,7 @@ class ResultsGallery(QWidget):
         self.strip.setMovement(QListView.Movement.Static)
         self.strip.setIconSize(QSize(THUMB, THUMB))
         self.strip.setFixedHeight(THUMB + 22)
+        self.strip.setMinimumWidth(THUMB + 12)
         self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.strip.itemClicked.connect(self._clicked)
         layout = QVBoxLayout(self)
@@ -53,7 +55,8 @@ class ResultsGallery(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, self.layers.index(layer))
             self.strip.addItem(item)
         count = len(pictures)
-        self.title.setText(f"{count} pictures: click one to bring it to the top of the canvas")
+        self.title.setText(f"{count} pictures: click one to put it on top")
+        self.strip.setToolTip("Click a picture to bring it to the top of the canvas")
         self.title.setToolTip(title)
         self.setVisible(count > 1)  # one picture is already on the canvas; a batch needs choosing
 

@@ -50,14 +50,15 @@ class JobsPanel(QWidget):
         self.cancel_button.setObjectName("cancel")
         self.cancel_button.setEnabled(False)  # nothing runs yet
         self.cancel_button.clicked.connect(self.cancel_selected)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "a red circle… seed 42": the seed stays
+        self.tree.setMinimumHeight(56)
+        below = QHBoxLayout()  # the picture(s) beside Cancel: compact enough for a 720-pixel screen
+        below.addWidget(self.preview, 1)
+        below.addWidget(self.gallery, 1)
+        below.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tree, 2)
-        layout.addLayout(buttons)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.gallery)
+        layout.addLayout(below, 1)
         layout.addWidget(self.error)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._bars: dict[str, QProgressBar] = {}
