@@ -316,6 +316,10 @@ class ActionPanel(QWidget):
             for label, data in self._choices(param):
                 combo.addItem(label, data)
             index = combo.findData(previous) if previous else -1
+            sent = next((layer for layer in self.doc.layers if layer.id == previous), None) if index < 0 else None
+            if sent is not None:  # a picture the user sent to a mask picker
+                combo.addItem(sent.name, sent.id)
+                index = combo.count() - 1
             if index < 0 and param.kind == "image" and param.required and self.doc.active_layer is not None:
                 index = combo.findData(self.doc.active_id)
             combo.setCurrentIndex(max(index, 0))

@@ -180,6 +180,9 @@ def test_send_the_selected_layer_to_init_and_to_mask(window, panel, init_layer):
     assert panel.values()["init"] is layer
     panel.send_buttons["mask"].click()  # a picture's brightness serves as the mask
     assert panel.values()["mask"] is layer
+    window.doc.set_layer(layer, name="sketch 2")  # the pickers are refilled: the choice stays
+    panel.refresh_layers()
+    assert panel.values()["mask"] is layer and panel.values()["init"] is layer
     assert panel.send_buttons["init"].text() == "Use selected layer"
 
 
