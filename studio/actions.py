@@ -16,8 +16,8 @@ An action's ``run`` is a generator function ``run(ctx, params)`` that yields
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -56,6 +56,20 @@ class Param:
     - ``boxes``: boxes on the canvas or a box track (GUI: the selected box layer; CLI: a JSON file as
       ``studio ... --json`` writes it) — it arrives as a :class:`studio.results.OutputBoxes`;
     - ``path``: a file or folder on disk.
+
+    Optional hints for the GUI (the CLI ignores them, so one declaration still serves both):
+
+    - ``labels``: display names of ``choices`` (``{"dpmpp_2m_karras": "DPM++ 2M Karras"}``); the CLI
+      keeps the ids;
+    - ``choices_from(ctx)``: ``(value, label)`` or ``(value, label, tooltip)`` found at run time (the
+      models on disk), offered in a drop-down that still accepts any typed value; ``ctx`` is the plugin's
+      context;
+    - ``add_folder(ctx, path)``: adds a folder to where ``choices_from`` looks ("Add folder…");
+    - ``widget``: ``"slider"`` (a number with a slider beside its value) or ``"weighted"`` (several of
+      ``choices_from``, each with a weight: the value is ``NAME:WEIGHT,NAME:WEIGHT``);
+    - ``soft_range``: a slider's ends when they differ from ``minimum``..``maximum``;
+    - ``minimum_label``: what the minimum means, shown in its place ("Random" for a seed of -1);
+    - ``random_button``: a dice button that picks a random value, and one that reuses the last run's.
     """
 
     name: str
@@ -69,6 +83,28 @@ class Param:
     choices: tuple[str, ...] = ()
     required: bool = False
     metavar: str = ""  # how the CLI shows the value (``WxH``, ``IMAGE``); empty: from the kind
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    choices_from: Callable[[PluginContext], Sequence[tuple[str, ...]]] | None = None
+    add_folder: Callable[[PluginContext, str], None] | None = None
+    widget: Literal["", "slider", "weighted"] = ""
+    soft_range: tuple[float, float] | None = None
+    minimum_label: str = ""
+    random_button: bool = False
+
+    def choice_label(self, value: str) -> str:
+        """How a choice is shown in the window."""
+        return self.labels.get(value, value)
+
+    def out_of_range(self, value: float) -> str:
+        """A sentence for the window when ``value`` is outside ``minimum``..``maximum``; empty when inside."""
+        low, high = self.minimum, self.maximum
+        if (low is None or value >= low) and (high is None or value <= high):
+            return ""
+        if low is not None and high is not None:
+            bounds = f"between {low:g} and {high:g}"
+        else:
+            bounds = f"at least {low:g}" if low is not None else f"at most {high:g}"
+        return f"{self.title} must be {bounds} (not {value:g})."
 
     @property
     def title(self) -> str:
@@ -143,6 +179,11 @@ class Action:
     c2pa_action: str = "c2pa.edited"
     digital_source: str | None = None
     plugin: str = ""
+    # GUI hints: ``suggest(ctx, values)`` gives the concrete defaults for the current values (the chosen
+    # model's steps and size) to show instead of "0: automatic"; ``job_title(params, result)`` names a job
+    # in the Jobs panel ("a red circle… · seed 42"; ``result`` is None until it finishes)
+    suggest: Callable[[PluginContext, dict[str, Any]], dict[str, Any]] | None = None
+    job_title: Callable[[dict[str, Any], ActionResult | None], str] | None = None
 
     @property
     def cli_path(self) -> tuple[str, ...]:

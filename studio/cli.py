@@ -166,7 +166,7 @@ def _progress_printer(enabled: bool) -> Any:
         filled = int(width * job.step / job.total)
         bar = "#" * filled + "." * (width - filled)
         end = "\n" if job.step >= job.total else ""
-        sys.stderr.write(f"\r{job.title} [{bar}] {job.step}/{job.total} {job.message}"[:120] + end)
+        sys.stderr.write(f"\r{job.action.title} [{bar}] {job.step}/{job.total} {job.message}"[:120] + end)
         sys.stderr.flush()
 
     return show

@@ -67,6 +67,11 @@ class Job:
 
     @property
     def title(self) -> str:
+        if self.action.job_title is not None:
+            try:
+                return self.action.job_title(self.params, self.result) or self.action.title
+            except Exception:  # a title is never worth a failure
+                return self.action.title
         return self.action.title
 
     @property

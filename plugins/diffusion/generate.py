@@ -22,36 +22,44 @@ from studio.api import (
     Progress,
 )
 
+from .choices import add_model_folder, job_title, lora_choices, model_choices, suggest, vae_choices
 from .engine import Engine, EngineOptions, Loaded
 from .library import ModelInfo, ModelLibrary
 from .offline import go_offline
 from .records import build_record, library_versions
-from .schedulers import CHOICES, describe, make_scheduler, sampler_label
+from .schedulers import CHOICES, SCHEDULERS, describe, make_scheduler, sampler_label
 from .worker import run_pipeline
 
 MAX_SIDE = 4096
 MAX_SEED = 2**31 - 1
 MAX_BATCH = 16
 
+SCHEDULER_LABELS = {"auto": "The model's own", **{name: label for name, (label, _cls, _x) in SCHEDULERS.items()}}
+
 PARAMS = (
     Param("prompt", "text", required=True, help="what to make"),
     Param("negative_prompt", "text", "", help="what to avoid"),
     Param("model", "str", "", help="a model name from 'studio models list' or a path (empty: the default model)",
-          metavar="PATH_OR_NAME"),
-    Param("steps", "int", 0, help="denoising steps (0: the model's default)", minimum=0, maximum=200),
+          metavar="PATH_OR_NAME", choices_from=model_choices, add_folder=add_model_folder),
+    Param("steps", "int", 0, help="denoising steps (0: the model's default)", minimum=0, maximum=200,
+          minimum_label="The model's default"),
     Param("guidance", "float", -1.0, help="classifier-free guidance scale (-1: the model's default)",
-          minimum=-1.0, maximum=50.0, step=0.5),
+          minimum=-1.0, maximum=50.0, step=0.5, widget="slider", soft_range=(0.0, 20.0)),
     Param("size", "str", "", help="WIDTHxHEIGHT, e.g. 512x768 (empty: the model's native size, or the init "
           "image's)", metavar="WxH"),
-    Param("seed", "int", -1, help="random seed (-1: a new one each time)", minimum=-1, maximum=MAX_SEED),
+    Param("seed", "int", -1, help="random seed (-1: a new one each time)", minimum=-1, maximum=MAX_SEED,
+          minimum_label="Random", random_button=True),
     Param("batch_size", "int", 1, help="images per run (seeds seed, seed+1, …)", minimum=1, maximum=MAX_BATCH),
-    Param("scheduler", "choice", "auto", help="sampler (auto: the model's own)", choices=CHOICES),
-    Param("init", "image", help="start from this image (image-to-image)", metavar="IMAGE"),
+    Param("scheduler", "choice", "auto", help="sampler (auto: the model's own)", choices=CHOICES,
+          labels=SCHEDULER_LABELS),
+    Param("init", "image", help="start from this image (image-to-image)", metavar="IMAGE", label="Init image"),
     Param("strength", "float", 0.75, help="how much of the init image to repaint (0..1)", minimum=0.0,
-          maximum=1.0, step=0.05),
+          maximum=1.0, step=0.05, widget="slider"),
     Param("mask", "mask", help="repaint only where the mask is white (inpainting; needs --init)", metavar="IMAGE"),
-    Param("vae", "str", "", help="a VAE name or path to use instead of the model's own", metavar="PATH_OR_NAME"),
-    Param("lora", "str", "", help="LoRAs as NAME[:WEIGHT], comma-separated", metavar="NAME:W,…"),
+    Param("vae", "str", "", help="a VAE name or path to use instead of the model's own", metavar="PATH_OR_NAME",
+          label="VAE", choices_from=vae_choices),
+    Param("lora", "str", "", help="LoRAs as NAME[:WEIGHT], comma-separated", metavar="NAME:W,…",
+          label="LoRAs", choices_from=lora_choices, widget="weighted"),
 )
 
 
@@ -287,4 +295,6 @@ GENERATE = Action(
                 "or inside a mask (inpainting).",
     c2pa_action="c2pa.created",
     digital_source="trainedAlgorithmicMedia",
+    suggest=suggest,
+    job_title=job_title,
 )

@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.canvas.files_dropped.connect(self.open_files)
         self.setCentralWidget(self.canvas)
         self.layers_panel = LayersPanel(self.doc)
-        self.jobs_panel = JobsPanel(self.runner)
+        self.jobs_panel = JobsPanel(self.runner, self.doc)
         self.timeline = TimelineWidget(self.doc)
         self.timeline.notify.connect(self.notifier.notify)
         for action in self.timeline.transport_actions:  # Space, arrows, Home/End work on the canvas too
@@ -280,7 +280,7 @@ class MainWindow(QMainWindow):
         panels: dict[str, ActionPanel] = {}
         titles = [action.title for action in self.app.actions.values()]
         for action in self.app.actions.values():
-            panel = ActionPanel(action, self.doc)
+            panel = ActionPanel(action, self.doc, self._plugin_context(action.plugin))
             panel.run_requested.connect(self.run_action)
             panel.run_failed.connect(lambda message: self.notifier.notify("error", message))
             panels[action.id] = panel
@@ -311,6 +311,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(scroll, 1)
         layout.addWidget(run_buttons)
         return container, panels
+
+    def _plugin_context(self, plugin: str) -> Any:
+        try:
+            return self.app.host.context(plugin)
+        except KeyError:
+            return None
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -368,6 +374,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_document(doc)
         for panel in self.action_panels.values():
             panel.set_document(doc)
+        self.jobs_panel.gallery.set_document(doc)
         doc.layers_changed.connect(self._layers_changed)
         doc.undo_stack.changed.connect(self._update_title)
         doc.results_changed.connect(self._refresh_history)
@@ -660,8 +667,14 @@ class MainWindow(QMainWindow):
             return
         for message in job.result.messages:
             self.notifier.notify("info", message)
+        panel = self.action_panels.get(job.action.id)
+        if panel is not None:
+            panel.job_finished(job)
         if not job.result.empty:
-            apply_result(self.doc, job.result, job.action.title)
+            applied = apply_result(self.doc, job.result, job.action.title)
+            self.jobs_panel.set_results(job, applied.layers)  # a batch's pictures, to choose one for the canvas
+            if applied.layers:
+                self.canvas.fit()  # the new picture whole, whatever its size
 
     def _plugin_fault(self, plugin: str, message: str) -> None:
         self.notifier.notify("error", f"Plugin '{plugin}': {message}")

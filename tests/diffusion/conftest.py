@@ -111,3 +111,37 @@ def mask_layer():
     mask = np.zeros((64, 64), np.uint8)
     mask[16:48, 16:48] = 255
     return Layer(mask, name="mask.png", kind="mask")
+
+
+@pytest.fixture(scope="module")
+def lora_file(tmp_path_factory, sd1_folder):
+    """A LoRA for the tiny SD 1.x UNet (random, non-zero low-rank weights), in diffusers' file layout."""
+    import torch
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    folder = tmp_path_factory.mktemp("lora")
+    pipe = StableDiffusionPipeline.from_pretrained(str(sd1_folder), local_files_only=True)
+    torch.manual_seed(0)
+    pipe.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                     target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    StableDiffusionPipeline.save_lora_weights(str(folder), unet_lora_layers=get_peft_model_state_dict(pipe.unet),
+                                              weight_name="inkstyle.safetensors", safe_serialization=True)
+    return folder / "inkstyle.safetensors"
+
+
+@pytest.fixture(scope="module")
+def vae_file(tmp_path_factory):
+    """A different VAE for the tiny model, as a single file in the original layout (like vae-ft-mse)."""
+    from safetensors.torch import save_file
+
+    from studio_plugins.diffusion import testing
+    from studio_plugins.diffusion.ldm_layout import vae_to_ldm
+
+    vae = testing.vae(seed=9)
+    state = {k.removeprefix("first_stage_model."): v.contiguous()
+             for k, v in vae_to_ldm(vae.state_dict(), vae.config).items()}
+    path = tmp_path_factory.mktemp("vae") / "other-vae.safetensors"
+    save_file(state, str(path))
+    return path

@@ -24,11 +24,11 @@ def test_generate_from_the_panel_and_restore_settings_from_history(qtbot, window
 
     panel = window.action_panels["generate"]
     panel.editors["prompt"].setPlainText("a yellow star")
-    panel.editors["model"].setText(str(sd1_folder))
+    panel.editors["model"].set_param_value(str(sd1_folder))
     panel.editors["steps"].setValue(3)
     panel.editors["size"].setText("64x64")
-    panel.editors["seed"].setValue(5)
-    panel.editors["scheduler"].setCurrentText("ddim")
+    panel.editors["seed"].set_param_value(5)
+    panel.editors["scheduler"].setCurrentText("DDIM")
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(window.doc.layers) == 1, timeout=60_000)
     job = window.runner.jobs[0]
@@ -40,8 +40,8 @@ def test_generate_from_the_panel_and_restore_settings_from_history(qtbot, window
     assert panel.values()["init"] is None
 
     panel.editors["prompt"].setPlainText("something else")
-    panel.editors["seed"].setValue(99)
-    panel.editors["scheduler"].setCurrentText("euler")
+    panel.editors["seed"].set_param_value(99)
+    panel.editors["scheduler"].setCurrentText("Euler")
     window._history_to_canvas(window.history_list.item(0))
     assert len(window.doc.layers) == 2
     values = panel.values()
