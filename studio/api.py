@@ -42,6 +42,7 @@ from studio.imageio import (
     sha256_file,
 )
 from studio.jobs import Job, JobContext, JobState
+from studio.lazy import numpy as lazy_numpy
 from studio.media import ClipInput
 from studio.paths import assets_dir, builtin_models_dir
 from studio.plugincontext import PluginContext
@@ -69,6 +70,8 @@ __all__ = [
     "ReportSection", "Finding", "Heatmap", "Parameter", "TreeNode", "ReportOption",
     # errors
     "StudioError", "BadInputError", "Cancelled", "Notice", "window_text",
+    # numpy, imported on first use (modules imported at start-up use it so the window appears first)
+    "lazy_numpy",
     # the document model and provenance
     "Layer", "BoxLayer", "Box", "Clip", "StillClip", "FramesClip", "VideoClip", "BoxClip", "ScoreClip",
     "Record", "Ingredient", "TRAINED_ALGORITHMIC_MEDIA", "COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA",

@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 
 from studio.actions import INPUT_KINDS, Action, ActionResult, Progress
 from studio.document.layers import new_id

@@ -10,9 +10,12 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 
 from studio.document.clips import Clip, VideoClip
 from studio.document.provenance import Ingredient, Record

@@ -9,9 +9,12 @@ preview and a chance to cancel.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.api import lazy_numpy as np  # imported on first use: the window appears first
 
 from studio.api import Action, ActionResult, BadInputError, OutputImage, Param, Progress, hookimpl
 

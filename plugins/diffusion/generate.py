@@ -6,9 +6,12 @@ import re
 import secrets
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.api import lazy_numpy as np  # imported on first use: the window appears first
 
 from studio.api import (
     Action,

@@ -8,9 +8,12 @@ with that VAE, so every family gets a recognisable preview.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.api import lazy_numpy as np  # imported on first use: the window appears first
 
 from .families import SD_LATENT_RGB, SDXL_LATENT_BIAS, SDXL_LATENT_RGB
 

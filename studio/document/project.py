@@ -20,7 +20,10 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 
 from studio import __version__
 from studio.atomic import atomic_path

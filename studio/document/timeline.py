@@ -14,9 +14,12 @@ from __future__ import annotations
 import bisect
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 
 from studio.document.clips import Box, BoxClip, Clip, ScoreClip
 from studio.document.events import Event

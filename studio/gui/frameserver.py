@@ -17,9 +17,12 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 

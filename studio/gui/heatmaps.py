@@ -11,15 +11,18 @@ canvas, never exported.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 
 from studio.document import Layer, Record
 from studio.report import ReportSection
 
 # a few stops of matplotlib's "inferno" colour map (value, R, G, B)
-_STOPS = np.array([
-    [0.00, 0, 0, 4], [0.25, 87, 16, 110], [0.50, 188, 55, 84], [0.75, 249, 142, 9], [1.00, 252, 255, 164],
-], dtype=np.float64)
+_STOPS = ((0.00, 0, 0, 4), (0.25, 87, 16, 110), (0.50, 188, 55, 84), (0.75, 249, 142, 9), (1.00, 252, 255, 164))
 
 
 def colour_map(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -30,7 +33,8 @@ def colour_map(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     width, height = size
     if v.shape != (height, width):
         v = np.asarray(cv2.resize(v, (width, height), interpolation=cv2.INTER_NEAREST), dtype=np.float32)
-    lut = np.stack([np.interp(np.linspace(0, 1, 256), _STOPS[:, 0], _STOPS[:, c]) for c in (1, 2, 3)], axis=1)
+    stops = np.array(_STOPS, dtype=np.float64)
+    lut = np.stack([np.interp(np.linspace(0, 1, 256), stops[:, 0], stops[:, c]) for c in (1, 2, 3)], axis=1)
     index = (v * 255.0 + 0.5).astype(np.uint8)
     rgba = np.empty((height, width, 4), np.uint8)
     rgba[..., :3] = lut.astype(np.uint8)[index]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from studio.lazy import numpy as np  # imported on first use: the window appears first
 from PySide6.QtGui import QImage, QPixmap
 
 # QImages made from arrays, keyed by the array's identity while the array lives. Worker threads
