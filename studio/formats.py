@@ -84,8 +84,20 @@ def mime_of(path: str | Path) -> str:
     return fmt.mime if fmt else "application/octet-stream"
 
 
-def is_video(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+def is_video(path: str | Path, sniff: bool = False) -> bool:
+    """A video by its name; with ``sniff``, also by its container's signature (MP4/MOV ``ftyp``,
+    Matroska/WebM EBML) when the name says nothing."""
+    path = Path(path)
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return True
+    if not sniff:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
 
 
 def names(kind: str) -> str:

@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 
 from studio.errors import BadInputError
+from studio.formats import is_video
 from studio.imageio import MAX_PIXELS, check_file, check_pixel_count
 from studio.report import ReportSection
+from studio.video import first_frame_size
 
 WIDTH = 100
 HELP = "evidence report for an image or video: credentials, watermarks, metadata and pixel forensics"
-VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi")
 
 
 def configure(parser: argparse.ArgumentParser, app: Any) -> None:
@@ -37,23 +38,11 @@ def configure(parser: argparse.ArgumentParser, app: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def is_video(path: Path) -> bool:
-    """A video by its extension or its container's signature (MP4/MOV ``ftyp``, Matroska/WebM EBML)."""
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        return True
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(12)
-    except OSError:
-        return False
-    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
-
-
 def check_media(path: Path) -> str:
     """Decode enough of ``path`` to know it is usable; returns 'image' or 'video' (else a BadInputError)."""
     check_file(path, "an image or a video")
-    if is_video(path):
-        probe_video(path)
+    if is_video(path, sniff=True):
+        first_frame_size(path)
         return "video"
     check_image(path)
     return "image"
@@ -82,23 +71,6 @@ def check_image(path: Path) -> None:
         raise BadInputError(f"{path.name} is too large to open safely (a decompression bomb?).") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
         raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
-
-
-def probe_video(path: Path) -> tuple[int, int]:
-    """Open ``path`` and decode its first frame: (width, height); a clear error for anything unusable."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise BadInputError(f"{path.name} has no video stream.")
-            for frame in container.decode(container.streams.video[0]):
-                return int(frame.width), int(frame.height)
-    except BadInputError:
-        raise
-    except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise BadInputError(f"{path.name} is not a video this program can read: {exc}.") from None
-    raise BadInputError(f"{path.name} holds no video frames.")
 
 
 def report_options(app: Any, args: argparse.Namespace) -> dict[str, list[Any]]:

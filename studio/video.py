@@ -21,7 +21,7 @@ import numpy as np
 from studio.errors import BadInputError
 from studio.formats import VIDEO_SUFFIXES
 
-__all__ = ["VIDEO_SUFFIXES", "VideoInfo", "VideoSource", "probe", "read_video"]
+__all__ = ["VIDEO_SUFFIXES", "VideoInfo", "VideoSource", "first_frame_size", "probe", "read_video"]
 
 MAX_SIDE = 4096  # larger videos (8K) are refused with advice rather than exhausting memory
 DEFAULT_CACHE_BYTES = 192 * 2**20
@@ -255,6 +255,24 @@ class VideoSource:
             else:
                 raise BadInputError(f"{self.path.name}: frame {index} cannot be decoded; the file may be truncated.")
         return np.ascontiguousarray(best.to_ndarray(format="rgb24"))
+
+
+def first_frame_size(path: str | Path) -> tuple[int, int]:
+    """Decode the first frame of ``path``: (width, height); a clear error for anything unusable."""
+    import av
+
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise BadInputError(f"{path.name} has no video stream.")
+            for frame in container.decode(container.streams.video[0]):
+                return int(frame.width), int(frame.height)
+    except BadInputError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
+        raise BadInputError(f"{path.name} is not a video this program can read: {exc}.") from None
+    raise BadInputError(f"{path.name} holds no video frames.")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.api import MAX_PIXELS, VIDEO_SUFFIXES, BadInputError
+from studio.api import MAX_PIXELS, BadInputError, formats
 
 MAX_ANALYSIS_PIXELS = 24_000_000  # about 6000×4000: larger images are analysed downscaled
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -69,14 +69,8 @@ class ImageSource:
 
 
 def is_video(path: Path) -> bool:
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        return True
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(12)
-    except OSError:
-        return False
-    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+    """A video by its name or its container's signature."""
+    return formats.is_video(path, sniff=True)
 
 
 def check_file(path: Path) -> None:

@@ -165,22 +165,3 @@ def video_sections(path: Path) -> list[ReportSection]:
         scores=[score_track(analysis)],
     )
     return [meta, frames]
-
-
-def probe_video(path: str | Path) -> tuple[int, int]:
-    """Open ``path`` and decode its first frame: (width, height); a clear error for anything unusable."""
-    import av
-
-    path = Path(path)
-    check_file(path)
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise BadInputError(f"{path.name} has no video stream.")
-            for frame in container.decode(container.streams.video[0]):
-                return int(frame.width), int(frame.height)
-    except BadInputError:
-        raise
-    except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
-        raise BadInputError(f"{path.name} is not a video this program can read: {exc}.") from None
-    raise BadInputError(f"{path.name} holds no video frames.")
