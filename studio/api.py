@@ -37,6 +37,7 @@ from studio.imageio import (
     LoadedImage,
     check_file,
     check_pixel_count,
+    decoding,
     load_image,
     load_mask,
     sha256_file,
@@ -79,7 +80,8 @@ __all__ = [
     # the one table of file formats
     "formats", "MediaFormat", "BY_SUFFIX", "SIGNABLE_MIME", "VIDEO_SUFFIXES",
     # reading files
-    "load_image", "load_mask", "LoadedImage", "sha256_file", "check_file", "check_pixel_count", "MAX_PIXELS",
+    "load_image", "load_mask", "LoadedImage", "sha256_file", "check_file", "check_pixel_count", "decoding",
+    "MAX_PIXELS",
     "IMAGE_SUFFIXES",
     # writing files, and where they go
     "atomic_path", "atomic_write_bytes", "atomic_dir", "config_dir", "cache_dir", "assets_dir", "builtin_models_dir",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +17,8 @@ else:
 from studio.errors import BadInputError
 from studio.formats import IMAGE_SUFFIXES
 
-__all__ = ["IMAGE_SUFFIXES", "LoadedImage", "check_file", "check_pixel_count", "load_image", "load_mask", "sha256_file"]
+__all__ = ["IMAGE_SUFFIXES", "LoadedImage", "check_file", "check_pixel_count", "decoding", "load_image", "load_mask",
+           "sha256_file"]
 
 MAX_PIXELS = 16384 * 16384  # larger headers are refused before decoding (decompression bombs)
 
@@ -72,9 +75,26 @@ def check_pixel_count(path: Path, width: int, height: int, max_pixels: int = MAX
         )
 
 
+@contextlib.contextmanager
+def decoding(path: Path, what: str = "an image") -> Iterator[None]:
+    """Turn what Pillow raises while decoding ``path`` into one clear :class:`BadInputError`."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        yield
+    except BadInputError:
+        raise
+    except UnidentifiedImageError:
+        raise BadInputError(f"{path.name} is not {what} this program can read.") from None
+    except Image.DecompressionBombError:
+        raise BadInputError(f"{path.name} is too large to open safely (a decompression bomb?).") from None
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
+
+
 def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     """Decode ``path`` to RGBA uint8, refusing anything that is not a whole, sane image."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
     path = Path(path)
     try:
@@ -87,22 +107,13 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise BadInputError(f"{path} is a folder, not an image.")
     if size == 0:
         raise BadInputError(f"{path.name} is empty (0 bytes).")
-    try:
-        with Image.open(path) as im:
-            check_pixel_count(path, *im.size, max_pixels)
-            fmt = im.format or "?"
-            mode = im.mode
-            info = {str(k): v for k, v in im.info.items() if isinstance(v, (str, int, float))}
-            im.load()
-            pixels = _to_rgba(ImageOps.exif_transpose(im))
-    except BadInputError:
-        raise
-    except UnidentifiedImageError:
-        raise BadInputError(f"{path.name} is not an image this program can read.") from None
-    except Image.DecompressionBombError:
-        raise BadInputError(f"{path.name} is too large to open safely (a decompression bomb?).") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
+    with decoding(path), Image.open(path) as im:
+        check_pixel_count(path, *im.size, max_pixels)
+        fmt = im.format or "?"
+        mode = im.mode
+        info = {str(k): v for k, v in im.info.items() if isinstance(v, (str, int, float))}
+        im.load()
+        pixels = _to_rgba(ImageOps.exif_transpose(im))
     return LoadedImage(pixels=pixels, path=path, format=fmt, mode=mode, info=info, sha256=sha256_file(path))
 
 

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from studio.errors import BadInputError
 from studio.formats import is_video
-from studio.imageio import MAX_PIXELS, check_file, check_pixel_count
+from studio.imageio import MAX_PIXELS, check_file, check_pixel_count, decoding
 from studio.report import ReportSection
 from studio.video import first_frame_size
 
@@ -54,23 +53,14 @@ def check_image(path: Path) -> None:
     A JPEG is decoded at 1/8 scale: every byte of it is still read and entropy-decoded (so truncation and
     corrupt data show), at a fraction of the cost, since the plugins decode it again for their analyses.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    try:
-        with Image.open(path) as im:
-            width, height = im.size
-            check_pixel_count(path, width, height, MAX_PIXELS)
-            if im.format == "JPEG":
-                im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            im.load()
-    except BadInputError:
-        raise
-    except UnidentifiedImageError:
-        raise BadInputError(f"{path.name} is not an image or a video this program can read.") from None
-    except Image.DecompressionBombError:
-        raise BadInputError(f"{path.name} is too large to open safely (a decompression bomb?).") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
+    with decoding(path, "an image or a video"), Image.open(path) as im:
+        width, height = im.size
+        check_pixel_count(path, width, height, MAX_PIXELS)
+        if im.format == "JPEG":
+            im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+        im.load()
 
 
 def report_options(app: Any, args: argparse.Namespace) -> dict[str, list[Any]]:

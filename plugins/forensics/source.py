@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.api import MAX_PIXELS, BadInputError, formats
+from studio.api import MAX_PIXELS, formats
 
 MAX_ANALYSIS_PIXELS = 24_000_000  # about 6000×4000: larger images are analysed downscaled
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -85,45 +85,36 @@ def open_image(path: str | Path, max_analysis_pixels: int | None = None) -> Imag
 
     Pictures above ``max_analysis_pixels`` (default :data:`MAX_ANALYSIS_PIXELS`) are decoded downscaled.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
-    from studio.api import check_pixel_count
+    from studio.api import check_pixel_count, decoding
 
     max_analysis_pixels = max_analysis_pixels or MAX_ANALYSIS_PIXELS
     path = Path(path)
     check_file(path)
     with open(path, "rb") as fh:  # the metadata scan needs the bytes; very large files only their start
         raw = fh.read(RAW_LIMIT)
-    try:
-        with Image.open(path) as im:
-            width, height = im.size
-            check_pixel_count(path, width, height, MAX_PIXELS)
-            fmt = im.format or "?"
-            info = {k: v for k, v in im.info.items() if isinstance(k, str)}
-            exif = _exif(im)
-            quantization = {k: list(v) for k, v in getattr(im, "quantization", {}).items()} or None
-            frames = int(getattr(im, "n_frames", 1) or 1)
-            mode = im.mode
-            picture: Image.Image = im
-            if width * height > max_analysis_pixels:
-                factor = math.ceil(math.sqrt(width * height / max_analysis_pixels))
-                if fmt == "JPEG":
-                    im.draft("RGB", (width // factor, height // factor))
-                im.load()
-                if im.size[0] * im.size[1] > max_analysis_pixels:
-                    picture = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
-            else:
-                im.load()
-            has_alpha = "A" in picture.getbands() or "transparency" in picture.info
-            rgb = to_rgb(picture)
-    except BadInputError:
-        raise
-    except UnidentifiedImageError:
-        raise BadInputError(f"{path.name} is not an image or a video this program can read.") from None
-    except Image.DecompressionBombError:
-        raise BadInputError(f"{path.name} is too large to open safely (a decompression bomb?).") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise BadInputError(f"{path.name} is damaged or truncated: {exc}.") from None
+    with decoding(path, "an image or a video"), Image.open(path) as im:
+        width, height = im.size
+        check_pixel_count(path, width, height, MAX_PIXELS)
+        fmt = im.format or "?"
+        info = {k: v for k, v in im.info.items() if isinstance(k, str)}
+        exif = _exif(im)
+        quantization = {k: list(v) for k, v in getattr(im, "quantization", {}).items()} or None
+        frames = int(getattr(im, "n_frames", 1) or 1)
+        mode = im.mode
+        picture: Image.Image = im
+        if width * height > max_analysis_pixels:
+            factor = math.ceil(math.sqrt(width * height / max_analysis_pixels))
+            if fmt == "JPEG":
+                im.draft("RGB", (width // factor, height // factor))
+            im.load()
+            if im.size[0] * im.size[1] > max_analysis_pixels:
+                picture = im.reduce(math.ceil(math.sqrt(im.size[0] * im.size[1] / max_analysis_pixels)))
+        else:
+            im.load()
+        has_alpha = "A" in picture.getbands() or "transparency" in picture.info
+        rgb = to_rgb(picture)
     orientation = int(exif.get(0x0112, 1) or 1)
     return ImageSource(path=path, format=fmt, size=(width, height), rgb=rgb, info=info, exif=exif,
                        quantization=quantization, orientation=orientation if 1 <= orientation <= 8 else 1,
