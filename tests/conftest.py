@@ -14,6 +14,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from helpers import THIRDPARTY
 
+# The ML stack is imported once, here, on the main thread. Importing diffusers/transformers for the first time in
+# a job's worker thread while Qt runs the main thread crashed the test process now and then (a segfault inside
+# the import; see the closing note of 2026-12-01 — to be fixed in the app, not only here).
+import diffusers.pipelines.stable_diffusion  # noqa: E402, F401
+
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path_factory, monkeypatch):
