@@ -12,12 +12,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from helpers import THIRDPARTY
-
 # The ML stack is imported once, here, on the main thread. Importing diffusers/transformers for the first time in
 # a job's worker thread while Qt runs the main thread crashed the test process now and then (a segfault inside
 # the import; see the closing note of 2026-12-01 — to be fixed in the app, not only here).
 import diffusers.pipelines.stable_diffusion  # noqa: E402, F401
+from helpers import THIRDPARTY
 
 
 @pytest.fixture(autouse=True)
