@@ -27,7 +27,7 @@ os.environ.setdefault("STUDIO_CONFIG_DIR", _CONFIG.name)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QTimer  # noqa: E402
+from gui_stall import measure  # noqa: E402  (bench/ is on the path)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.application import StudioApp  # noqa: E402
@@ -36,27 +36,6 @@ from studio.gui.exportdialog import VideoExportRequest  # noqa: E402
 from studio.gui.mainwindow import MainWindow  # noqa: E402
 
 TARGET_MS = 50.0
-
-
-def measure(qt: QApplication, seconds: float | None, start=None) -> tuple[float, float, int, float]:  # type: ignore[no-untyped-def]
-    """(longest gap, 99th percentile, ticks, seconds from the start to the longest gap), in ms but the last."""
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    began = time.perf_counter()
-    done = start() if start else None
-    end = time.perf_counter() + (seconds or 900)
-    while time.perf_counter() < end:
-        qt.processEvents()
-        time.sleep(0.001)
-        if done is not None and done():
-            break
-    timer.stop()
-    gaps = np.diff(ticks) * 1000
-    worst = int(np.argmax(gaps))
-    return float(gaps[worst]), float(np.percentile(gaps, 99)), len(ticks), ticks[worst] - began
 
 
 def main() -> None:
