@@ -12,28 +12,15 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT.parent / "shared" / "media-samples" / "legacy.mp4"
 OUT = ROOT / "docs" / "images"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def settle(qt, seconds: float = 0.3) -> None:  # type: ignore[no-untyped-def]
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        qt.processEvents()
-        time.sleep(0.01)
-
-
-def shrink_png(path: Path) -> None:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    small.save(path, optimize=True)
+from screenshots_window import settle, shrink_png  # noqa: E402
 
 
 def main() -> None:
