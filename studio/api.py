@@ -44,7 +44,7 @@ from studio.imageio import (
 )
 from studio.jobs import Job, JobContext, JobState
 from studio.lazy import numpy as lazy_numpy
-from studio.media import ClipInput
+from studio.media import ClipInput, encode_video
 from studio.paths import assets_dir, builtin_models_dir
 from studio.plugincontext import PluginContext
 from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSection, TreeNode
@@ -62,7 +62,7 @@ __all__ = [
     # declarations: actions and their results, commands
     "Action", "Param", "Progress", "ActionResult", "OutputImage", "Command", "INPUT_KINDS",
     # media in and out of actions and report sections: clips, boxes, score tracks
-    "OutputClip", "OutputBoxes", "OutputScores", "ClipInput",
+    "OutputClip", "OutputBoxes", "OutputScores", "ClipInput", "encode_video",
     # the Settings dialog's pages
     "SettingsPage", "Setting", "SettingsButton", "Ask",
     # export steps
