@@ -133,6 +133,26 @@ def run_mask(ctx: Any, params: dict[str, Any]) -> Run:
     return ActionResult(masks=[OutputImage(mask, name=f"Mask: {found_boxes.name}", kind="mask")])
 
 
+def run_check(ctx: Any, params: dict[str, Any]) -> Run:
+    from . import builtin, engine
+    from .check import check
+
+    layer = _picture(params)
+    prompt = (params.get("prompt") or "").strip()
+    record = getattr(layer, "record", None)
+    if not prompt and record is not None:
+        prompt = str(record.params.get("prompt", "") or "")
+    if not prompt:
+        raise BadInputError("Say which prompt to check the picture against (this picture has none recorded).")
+    yield Progress(0, 1, "looking for what the prompt asked")
+    result = check(builtin.load().scene(layer.rgb()), prompt, engine.check_threshold(params["threshold"]))
+    yield Progress(1, 1)
+    boxes = engine.to_boxes(result.found)
+    return ActionResult(boxes=[OutputBoxes(boxes, layer.size, name=f"Check: {result.score:.2f}")],
+                        messages=[result.summary()],
+                        data={"score": round(result.score, 4), "prompt": prompt, "items": result.items})
+
+
 def _common() -> tuple[Param, ...]:
     return (
         Param("model", "str", "", MODEL_HELP, label="Model"),
@@ -162,6 +182,14 @@ def studio_actions() -> list[Action]:
                              label="Question"),
                        Param("image", "frame", required=True, help="the picture to ask about"),
                        Param("model", "str", "", MODEL_HELP, label="Model"))),
+        Action(id="grounding.check", title="Check against the prompt", run=run_check, c2pa_action="c2pa.edited",
+               description="Did the picture draw what the prompt asked? Each thing it names is looked for; "
+                           "the score is the share found (built-in shapes-world model).",
+               params=(Param("image", "frame", required=True, help="the generated picture"),
+                       Param("prompt", "text", "", "the prompt (empty: the one recorded with the picture)",
+                             label="Prompt"),
+                       Param("threshold", "float", 0.3, "lowest score of a box (0..1)", minimum=0.0, maximum=1.0,
+                             step=0.05))),
         Action(id="grounding.mask", title="Mask from boxes", run=run_mask, c2pa_action="c2pa.edited",
                description="A mask layer covering the objects in the boxes (for inpainting or an edit).",
                params=(Param("image", "frame", required=True, help="the picture under the boxes"),
@@ -184,3 +212,10 @@ def studio_doctor(ctx: PluginContext) -> dict[str, Any]:
     folder = default_model_dir()
     return {"built-in grounding model": str(folder) if (folder / "model.safetensors").exists() else "missing",
             "grounding model folders": [str(p) for p in _folders(ctx)]}
+
+
+@hookimpl
+def studio_settings() -> Any:
+    from .settings_page import page
+
+    return page()

@@ -79,10 +79,12 @@ def build(config: NetConfig | None = None) -> torch.nn.Module:
             self.u1 = conv(w[2] + w[1], cfg.head)
             self.trunk = Block(cfg.head, cfg.head, 1)
             n_out = 1 + 2 + 2 + len(cfg.kinds) + len(cfg.colours) + 1
-            self.out = nn.Sequential(conv(cfg.head, cfg.head), nn.Conv2d(cfg.head, n_out, 1))
+            last = nn.Conv2d(cfg.head, n_out, 1)
             with torch.no_grad():
-                self.out[-1].bias.zero_()
-                self.out[-1].bias[0] = -2.19  # CenterNet's prior: heatmap starts near 0.1
+                assert last.bias is not None
+                last.bias.zero_()
+                last.bias[0] = -2.19  # CenterNet's prior: heatmap starts near 0.1
+            self.out = nn.Sequential(conv(cfg.head, cfg.head), last)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             up = nn.functional.interpolate

@@ -80,7 +80,8 @@ class Tracker:
                     t, f = live[r], found[c]
                     dt = max(1, frame - t.last_frame)
                     new_v = tuple((n - o) / dt for n, o in zip(f.box, t.box, strict=True))
-                    t.velocity = tuple(0.5 * a + 0.5 * b for a, b in zip(t.velocity, new_v, strict=True))  # type: ignore[assignment]
+                    v = [0.5 * a + 0.5 * b for a, b in zip(t.velocity, new_v, strict=True)]
+                    t.velocity = (v[0], v[1], v[2], v[3])
                     t.box, t.last_frame, t.attributes = f.box, frame, dict(f.attributes)
                     ids[c] = t.id
         for c, f in enumerate(found):

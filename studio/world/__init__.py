@@ -5,7 +5,7 @@ Pure numpy / OpenCV / Pillow; importing it never imports torch or Qt.
 
 from studio.world.edit import edit_pair
 from studio.world.render import Box, boxes, render, render_motion
-from studio.world.scene import Scene, Shape, caption, sample_scene, sample_shape
+from studio.world.scene import Scene, Shape, caption, sample_scene, sample_shape, short_caption
 from studio.world.vocab import BACKGROUNDS, COLOURS, KINDS, POSITIONS, SIZES
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "render_motion",
     "sample_scene",
     "sample_shape",
+    "short_caption",
 ]

@@ -200,3 +200,45 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 
 __all__ = ["Shape", "Scene", "caption", "cell_center", "jittered_center", "sample_scene", "sample_shape"]
+
+
+def short_caption(scene: Scene, rng: np.random.Generator, keep: float = 0.5) -> tuple[str, dict[str, str]]:
+    """A caption that leaves attributes out, as people write prompts: ``"a blue square"``,
+    ``"a star on white"``, ``"a small circle on the left"``.
+
+    One-shape scenes always name the kind; colour, size, position and background are each said with
+    probability ``keep`` (the background as ``"on a white background"`` or ``"on white"``). Scenes of
+    several shapes keep each shape's colour and kind (so they stay told apart) and drop sizes,
+    positions and the background the same way. Returns the caption and the attributes it asks for
+    (one-shape scenes; ``{}`` otherwise).
+    """
+    said_background = rng.random() < keep
+    bg = ""
+    if said_background:
+        bg = f" on a {scene.background} background" if rng.random() < 0.6 else f" on {scene.background}"
+    if len(scene.shapes) == 1:
+        shape = scene.shapes[0]
+        asked = {"kind": shape.kind}
+        words = []
+        if rng.random() < keep:
+            words.append(shape.size)
+            asked["size"] = shape.size
+        if rng.random() < keep:
+            words.append(shape.colour)
+            asked["colour"] = shape.colour
+        words.append(shape.kind)
+        text = ("an " if words[0][0] in "aeiou" else "a ") + " ".join(words)
+        if rng.random() < keep:
+            text += " " + POSITION_PHRASES[shape.position]
+            asked["position"] = shape.position
+        if said_background:
+            asked["background"] = scene.background
+        return text + bg, asked
+    parts = []
+    for shape in scene.shapes:
+        words = ([shape.size] if rng.random() < keep else []) + [shape.colour, shape.kind]
+        part = ("an " if words[0][0] in "aeiou" else "a ") + " ".join(words)
+        if rng.random() < keep:
+            part += " " + POSITION_PHRASES[shape.position]
+        parts.append(part)
+    return " and ".join(parts) + bg, {}

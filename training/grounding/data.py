@@ -5,7 +5,9 @@ targets of a CenterNet-style detector."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,9 +15,6 @@ import numpy as np
 from studio.world import sample_scene
 from studio.world.render import _unit_polygon  # the world's own shape geometry
 from studio.world.vocab import BACKGROUNDS, COLOURS, SIZE_RADIUS
-
-import sys
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from plugins.grounding.letterbox import letterbox  # noqa: E402
@@ -161,7 +160,10 @@ def sample_drawn(rng: np.random.Generator) -> tuple[int, int, str | None, np.nda
     return w, h, bg_name, bg, shapes, bool(rng.random() < 0.08)
 
 
-def draw(rng: np.random.Generator) -> tuple[np.ndarray, list[DrawnShape], list[tuple[float, float, float, float]], np.ndarray]:
+Xyxy = tuple[float, float, float, float]
+
+
+def draw(rng: np.random.Generator) -> tuple[np.ndarray, list[DrawnShape], list[Xyxy], np.ndarray]:
     """A picture (uint8 RGB), its shapes, their pixel boxes (x1/y1 exclusive) and the union mask."""
     w, h, _, bg, shapes, gradient = sample_drawn(rng)
     img = np.empty((h, w, 3), dtype=np.float32)
@@ -178,7 +180,10 @@ def draw(rng: np.random.Generator) -> tuple[np.ndarray, list[DrawnShape], list[t
         a = alpha_of(s, w, h, ss, hard)
         img = img * (1 - a[..., None]) + np.array(s.rgb, dtype=np.float32) * a[..., None]
         ys, xs = np.nonzero(a > 0.5)
-        boxes.append((float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)) if len(xs) else (0, 0, 0, 0))
+        if len(xs):
+            boxes.append((float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)))
+        else:
+            boxes.append((0.0, 0.0, 0.0, 0.0))
         mask = np.maximum(mask, a)
     if rng.random() < 0.4:
         img = img + rng.normal(0, rng.uniform(1, 8), img.shape)

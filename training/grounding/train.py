@@ -28,8 +28,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "training")]
 
 from grounding.data import targets  # noqa: E402
-from plugins.grounding.shapesnet import NetConfig, build, split  # noqa: E402
 from shapes_model.checkpoint import save_atomic  # noqa: E402
+
+from plugins.grounding.shapesnet import NetConfig, build, split  # noqa: E402
 
 CKPT_DIR = Path(os.environ.get("STUDIO_TRAIN_DIR", Path.home() / ".cache" / "studio-training")) / "grounding"
 EXPORT_DIR = REPO / "assets" / "models" / "studio-grounding"

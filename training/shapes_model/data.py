@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from studio.world import caption, render, sample_scene
+from studio.world import Scene, caption, render, sample_scene, short_caption
 
 #: Fixed prompts of the training previews and of ``sample_grid.py``'s contact sheet.
 PREVIEW_PROMPTS = [
@@ -28,6 +28,7 @@ def render_batch(
     single_fraction: float = 0.8,
     caption_dropout: float = 0.0,
     image_size: int = 64,
+    scenes_out: list[Scene] | None = None,
 ) -> tuple[torch.Tensor, list[str]]:
     """Render ``batch_size`` random scenes.
 
@@ -43,6 +44,8 @@ def render_batch(
         else:
             scene = sample_scene(rng, n_shapes=int(rng.integers(2, 4)), size=image_size)
         images[i] = render(scene)
+        if scenes_out is not None:
+            scenes_out.append(scene)
         text = caption(scene)
         captions.append("" if rng.random() < caption_dropout else text)
     tensor = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
@@ -81,22 +84,30 @@ class LatentPool:
         size: int = 8192,
         single_fraction: float = 0.85,
         chunk: int = 128,
+        short_fraction: float = 0.0,
     ) -> None:
         self.encode = encode
         self.rng = rng
         self.single_fraction = single_fraction
+        #: share of sampled captions that leave attributes out (``short_caption``), 0 for full captions only
+        self.short_fraction = short_fraction
+        self.scenes: list[Scene] = []
         means, stds, captions = [], [], []
         for _ in range(0, size, chunk):
             m, s, c = self._fresh(chunk)
+            self.scenes += self._new_scenes
             means.append(m)
             stds.append(s)
             captions += c
         self.mean = torch.cat(means)[:size]
         self.std = torch.cat(stds)[:size]
         self.captions = captions[:size]
+        self.scenes = self.scenes[:size]
 
     def _fresh(self, n: int) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        images, captions = render_batch(self.rng, n, self.single_fraction)
+        scenes: list[Scene] = []
+        images, captions = render_batch(self.rng, n, self.single_fraction, scenes_out=scenes)
+        self._new_scenes = scenes
         mean, std = self.encode(images)
         return mean.half(), std.half(), captions
 
@@ -106,8 +117,9 @@ class LatentPool:
         mean, std, captions = self._fresh(n)
         self.mean[idx] = mean
         self.std[idx] = std
-        for i, c in zip(idx, captions, strict=True):
+        for i, c, scene in zip(idx, captions, self._new_scenes, strict=True):
             self.captions[int(i)] = c
+            self.scenes[int(i)] = scene
 
     def sample(
         self, batch: int, caption_dropout: float, generator: torch.Generator | None = None
@@ -117,5 +129,10 @@ class LatentPool:
         t_idx = torch.from_numpy(idx)
         mean, std = self.mean[t_idx].float(), self.std[t_idx].float()
         latents = mean + std * torch.randn(mean.shape, generator=generator)
-        captions = ["" if self.rng.random() < caption_dropout else self.captions[int(i)] for i in idx]
+        captions = ["" if self.rng.random() < caption_dropout else self._caption(int(i)) for i in idx]
         return latents, captions
+
+    def _caption(self, i: int) -> str:
+        if self.short_fraction > 0 and self.rng.random() < self.short_fraction:
+            return short_caption(self.scenes[i], self.rng)[0]
+        return self.captions[i]
