@@ -245,3 +245,22 @@ def test_a_hidden_box_layer_is_not_drawn_and_never_exported(make_window, qtbot):
     doc.set_layer(layer, visible=True)
     assert layer not in doc.export_layers() and doc.export_size == (60, 50)
     np.testing.assert_array_equal(doc.flatten_for_export(), picture.pixels)
+
+
+def test_make_mask_from_a_tracked_box_uses_the_frame_at_the_playhead(make_window, qtbot):
+    app = StudioApp(entry_points=[])
+    app.host.register(boxmask, "boxmask")
+    window = make_window(app)
+    doc = window.doc
+    doc.add_clip(FramesClip(name="Frames", frames=[np.zeros((100, 160, 3), np.uint8)] * 10))
+    doc.add_clip(BoxClip(name="Tracked", frame_count=10, canvas_size=(160, 100),
+                         boxes=[Box(10 + 5 * f, 10, 30 + 5 * f, 30, "ball", frame=f, track_id=1) for f in range(10)]))
+    doc.timeline.seek(4)
+    window.canvas.set_zoom(2.0)
+    window.canvas.centerOn(80, 50)
+    boxmask.seen.clear()
+    assert "Make mask from box" in right_click_canvas(window, 40, 20, "Make mask from box")
+    qtbot.waitUntil(lambda: any(l.kind == "mask" for l in doc.layers), timeout=20000)
+    mask = next(l for l in doc.layers if l.kind == "mask")
+    assert mask.size == (160, 100) and boxmask.seen[-1][0] == (160, 100)
+    assert (mask.pixels[10:30, 30:50] == 255).all() and mask.pixels.sum() == 255 * 20 * 20  # frame 4's box
