@@ -17,6 +17,7 @@ from __future__ import annotations
 from studio import APP_NAME, __version__, formats
 from studio.actions import INPUT_KINDS, Action, ActionResult, Command, OutputImage, Param, Progress
 from studio.atomic import atomic_dir, atomic_path, atomic_write_bytes
+from studio.coco import from_coco, to_coco, write_coco
 from studio.document.clips import Box, BoxClip, Clip, FramesClip, ScoreClip, StillClip, VideoClip
 from studio.document.layers import BoxLayer, Layer
 from studio.document.provenance import (
@@ -28,6 +29,7 @@ from studio.document.provenance import (
     Ingredient,
     Record,
 )
+from studio.document.tracks import delete_track, keyframes, propagate_correction
 from studio.errors import BadInputError, Cancelled, Notice, StudioError, window_text
 from studio.export import ExportJob, ExportReport, ExportStep
 from studio.formats import BY_SUFFIX, IMAGE_SUFFIXES, SIGNABLE_MIME, VIDEO_SUFFIXES, MediaFormat
@@ -77,6 +79,10 @@ __all__ = [
     "Layer", "BoxLayer", "Box", "Clip", "StillClip", "FramesClip", "VideoClip", "BoxClip", "ScoreClip",
     "Record", "Ingredient", "TRAINED_ALGORITHMIC_MEDIA", "COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA",
     "GENERATIVE_AI_SOURCES", "CONTENT_RELATIONSHIPS", "DIGITAL_SOURCE_PREFIX",
+    # box tracks: a correction carried along its track (keyframes), a whole track removed
+    "propagate_correction", "delete_track", "keyframes",
+    # boxes as COCO detection JSON (stills, and clips in TAO / COCO-VID style)
+    "to_coco", "write_coco", "from_coco",
     # the one table of file formats
     "formats", "MediaFormat", "BY_SUFFIX", "SIGNABLE_MIME", "VIDEO_SUFFIXES",
     # reading files

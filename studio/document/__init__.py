@@ -9,6 +9,7 @@ from studio.document.document import Document
 from studio.document.layers import BoxLayer, Layer
 from studio.document.provenance import Ingredient, Record
 from studio.document.timeline import Keys, Timeline, Track
+from studio.document.tracks import delete_track, propagate_correction
 
 __all__ = ["Box", "BoxClip", "BoxLayer", "Clip", "Document", "FramesClip", "Ingredient", "Keys", "Layer", "Record",
-           "ScoreClip", "StillClip", "Timeline", "Track", "VideoClip"]
+           "ScoreClip", "StillClip", "Timeline", "Track", "VideoClip", "delete_track", "propagate_correction"]

@@ -56,7 +56,8 @@ def apply_result(doc: Document, result: ActionResult, title: str = "Add results"
             if found.per_frame:
                 count = found.frame_count or max((b.frame or 0 for b in found.boxes), default=0) + 1
                 box_clip = BoxClip(name=found.name, start=found.start, boxes=list(found.boxes), frame_count=count,
-                                   frame_rate=found.fps, record=found.record)
+                                   frame_rate=found.fps, record=found.record,
+                                   canvas_size=(int(found.size[0]), int(found.size[1])))
                 doc.add_clip(box_clip)
                 applied.clips.append(box_clip)
             else:

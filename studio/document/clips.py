@@ -37,7 +37,9 @@ class Box:
     """A labelled rectangle in pixels, (x0, y0) – (x1, y1).
 
     ``frame`` is the frame of its clip it belongs to (None: every frame, or a still picture);
-    ``track_id`` follows one object from frame to frame (stable across edits and saves).
+    ``track_id`` follows one object from frame to frame (stable across edits and saves);
+    ``keyframe`` marks a box a person placed or corrected by hand: a correction is carried to the
+    following frames of its track up to the next keyframe (:func:`studio.document.tracks.propagate_correction`).
     """
 
     x0: float
@@ -48,6 +50,7 @@ class Box:
     score: float | None = None
     frame: int | None = None
     track_id: int | None = None
+    keyframe: bool = False
 
     def __post_init__(self) -> None:
         values = (self.x0, self.y0, self.x1, self.y1)
@@ -70,13 +73,25 @@ class Box:
     def moved(self, dx: float, dy: float) -> Box:
         return replace(self, x0=self.x0 + dx, y0=self.y0 + dy, x1=self.x1 + dx, y1=self.y1 + dy)
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The box as JSON-ready values (``keyframe`` only when set: files without it read as before)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not self.keyframe:
+            del data["keyframe"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Box:
+        """A box from :meth:`to_dict`'s values; unknown keys are ignored, missing ones take their defaults."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if "keyframe" in values:
+            values["keyframe"] = bool(values["keyframe"])
+        return cls(**values)
 
 
 class MediaWriter(Protocol):
@@ -317,7 +332,11 @@ class VideoClip(Clip):
 
 @dataclass(eq=False)
 class BoxClip(Clip):
-    """Boxes per frame (each :class:`Box` names its ``frame`` and ``track_id``), over ``frame_count`` frames."""
+    """Boxes per frame (each :class:`Box` names its ``frame`` and ``track_id``), over ``frame_count`` frames.
+
+    ``canvas_size`` is the (width, height) of the pictures the boxes refer to ((0, 0): not known — a
+    project saved before it was kept; the picture under the clip on the timeline tells).
+    """
 
     kind: ClassVar[str] = "boxes"
     track_kind: ClassVar[str] = "overlay"
@@ -326,6 +345,7 @@ class BoxClip(Clip):
     boxes: list[Box] = field(default_factory=list)
     frame_count: int = 1
     frame_rate: float | None = None
+    canvas_size: tuple[int, int] = (0, 0)
 
     @property
     def source_length(self) -> int:
@@ -350,14 +370,16 @@ class BoxClip(Clip):
 
     def to_json(self, writer: MediaWriter) -> dict[str, Any]:
         return super().to_json(writer) | {"boxes": [b.to_dict() for b in self.boxes],
-                                          "frame_count": self.frame_count, "fps": self.frame_rate}
+                                          "frame_count": self.frame_count, "fps": self.frame_rate,
+                                          "size": list(self.canvas_size)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], reader: MediaReader) -> BoxClip:
         fps = data.get("fps")
+        size = data.get("size") or (0, 0)
         return cls(boxes=[Box.from_dict(b) for b in data.get("boxes", [])],
                    frame_count=int(data.get("frame_count", 1)), frame_rate=float(fps) if fps else None,
-                   **cls._common(data))
+                   canvas_size=(int(size[0]), int(size[1])), **cls._common(data))
 
 
 @dataclass(eq=False)

@@ -7,6 +7,12 @@ corner handles when selected. Drag a box to move it, drag a corner to resize it,
 relabel, press Delete to remove it; right-click for the same. Every edit is one undoable document
 edit (``Document.set_layer(layer, boxes=...)`` or ``Document.set_clip(clip, boxes=...)``); the items
 are rebuilt from the document afterwards, so what is drawn is always what is stored.
+
+A box of a box track moved or resized on one frame becomes a keyframe of its track (drawn with a ◆),
+and the following frames of the track follow the correction up to its next keyframe
+(:func:`studio.document.tracks.propagate_correction`) — in the same undo step. Deleting removes that
+frame's box; *Delete track* removes the object on every frame. The window adds its own entries to the
+right-click menu (COCO export, a mask from the boxes) through :attr:`BoxOverlay.extra_items`.
 """
 
 from __future__ import annotations
@@ -31,12 +37,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.document import Box, BoxClip, BoxLayer, Document
+from studio.document import Box, BoxClip, BoxLayer, Document, delete_track, propagate_correction
 
 BOX_Z = 10_000  # above every picture layer
 LAYER_COLOUR = QColor(255, 214, 0)
 HANDLE_SIZE = 9.0  # screen pixels
 MIN_SIDE = 1.0  # scene pixels
+KEYFRAME_MARK = "◆"
+
+# (what the menu says, what it does) for the boxes a right-click is about: the window's own entries
+MenuItems = list[tuple[str, Callable[[], object]]]
 
 
 def colour_for(track_id: int | None) -> QColor:
@@ -137,12 +147,16 @@ class BoxItem(QGraphicsRectItem):
         self._show_handles(False)
         what = box.label or "Box"
         self.setToolTip(f"{what}: {box.width:.0f}×{box.height:.0f} at ({box.x0:.0f}, {box.y0:.0f})"
-                        + (f", score {box.score:.2f}" if box.score is not None else ""))
+                        + (f", score {box.score:.2f}" if box.score is not None else "")
+                        + (f", object {box.track_id}" if box.track_id is not None and box.frame is not None else "")
+                        + (" — corrected by hand (a keyframe)" if box.keyframe else ""))
 
     def label_text(self) -> str:
         text = self.box.label
         if self.box.score is not None:
             text = f"{text} {self.box.score:.2f}".strip()
+        if self.box.keyframe:
+            text = f"{KEYFRAME_MARK} {text}".strip()
         return text
 
     # -- geometry ------------------------------------------------------------
@@ -232,14 +246,34 @@ class BoxItem(QGraphicsRectItem):
             if scene is not None:
                 scene.clearSelection()
             self.setSelected(True)
+        overlay = self.overlay
+        chosen_items = overlay.selected_items()
         menu = QMenu()
         relabel = menu.addAction("Relabel…")
-        delete = menu.addAction("Delete box" if len(self.overlay.selected_items()) < 2 else "Delete boxes")
-        chosen = self.overlay.exec_menu(menu, event.screenPos())
+        delete = menu.addAction("Delete box" if len(chosen_items) < 2 else "Delete boxes")
+        tracks = overlay.selected_tracks()
+        delete_tracks = None
+        if tracks:
+            delete_tracks = menu.addAction("Delete track" if len(tracks) == 1 else "Delete tracks")
+            delete_tracks.setToolTip("Remove the object on every frame of its box track")
+        extras: dict[Any, Callable[[], object]] = {}
+        if overlay.extra_items is not None:
+            owner = self.ref.owner
+            boxes = [i.box for i in chosen_items if i.ref.owner is owner] or [self.box]
+            items = overlay.extra_items(owner, boxes)
+            if items:
+                menu.addSeparator()
+            for text, callback in items:
+                extras[menu.addAction(text)] = callback
+        chosen = overlay.exec_menu(menu, event.screenPos())
         if chosen is relabel:
-            self.overlay.relabel(self)
+            overlay.relabel(self)
         elif chosen is delete:
-            self.overlay.delete_selected()
+            overlay.delete_selected()
+        elif chosen is not None and chosen is delete_tracks:
+            overlay.delete_selected_tracks()
+        elif chosen in extras:
+            extras[chosen]()
         event.accept()
 
 
@@ -258,6 +292,8 @@ class BoxOverlay(QObject):
         # asks the user for a label (replaced in tests); returns None when the user cancels
         self.ask_label: Callable[[str], str | None] = self._ask_label
         self.exec_menu: Callable[[QMenu, Any], Any] = lambda menu, pos: menu.exec(pos)
+        # the window's entries of a box's right-click menu, for the box layer or clip and the boxes chosen
+        self.extra_items: Callable[[BoxLayer | BoxClip, list[Box]], MenuItems] | None = None
 
     def set_document(self, doc: Document) -> None:
         self.doc = doc
@@ -322,21 +358,35 @@ class BoxOverlay(QObject):
             self.rebuild()
 
     def commit_geometry(self) -> None:
-        """Store every box whose drawn place differs from its stored one (a move or a resize)."""
+        """Store every box whose drawn place differs from its stored one (a move or a resize).
+
+        A box of a box track becomes a keyframe, and its track's later frames follow the correction
+        (:func:`~studio.document.tracks.propagate_correction`); all in one undo step.
+        """
         changes: dict[BoxLayer | BoxClip, list[Box]] = {}
+        followed = False
         for item in self.items:
             drawn = item.scene_box()
             if _same_place(drawn, item.box):
                 continue
             boxes = changes.setdefault(item.ref.owner, list(item.ref.owner.boxes))
-            if item.ref.index < len(boxes):
+            if item.ref.index >= len(boxes):
+                continue
+            box = item.box
+            if isinstance(item.ref.owner, BoxClip) and box.track_id is not None and box.frame is not None:
+                changes[item.ref.owner] = propagate_correction(boxes, box.track_id, box.frame, drawn)
+                followed = True
+            else:
                 boxes[item.ref.index] = drawn
         if changes:
             moved = [i for i in self.items if not _same_place(i.scene_box(), i.box)]
             resized = any(abs(i.scene_box().width - i.box.width) > 1e-6 or
                           abs(i.scene_box().height - i.box.height) > 1e-6 for i in moved)
             what = "Resize" if resized else "Move"
-            self._commit(changes, f"{what} {_describe(moved)}")
+            frames = {i.box.frame for i in moved if i.box.frame is not None}
+            where = f" on frame {min(frames)} and after" if followed and len(frames) == 1 else \
+                (" and the frames after" if followed else "")
+            self._commit(changes, f"{what} {_describe(moved)}{where}")
         elif self._dirty:
             self.rebuild()
 
@@ -363,6 +413,29 @@ class BoxOverlay(QObject):
             gone = {i.ref.index for i in chosen if i.ref.owner is owner}
             changes[owner] = [b for n, b in enumerate(owner.boxes) if n not in gone]
         self._commit(changes, f"Delete {_describe(chosen)}")
+        return True
+
+    def selected_tracks(self) -> list[tuple[BoxClip, int]]:
+        """The (box clip, track id) of the selected boxes that belong to a box track."""
+        tracks: list[tuple[BoxClip, int]] = []
+        for item in self.selected_items():
+            owner, track_id = item.ref.owner, item.box.track_id
+            if isinstance(owner, BoxClip) and track_id is not None and (owner, track_id) not in tracks:
+                tracks.append((owner, track_id))
+        return tracks
+
+    def delete_selected_tracks(self) -> bool:
+        """Remove the tracks of the selected boxes, every frame of them (one undoable step)."""
+        tracks = self.selected_tracks()
+        if not tracks:
+            return False
+        changes: dict[BoxLayer | BoxClip, list[Box]] = {}
+        for clip, track_id in tracks:
+            changes[clip] = delete_track(changes.get(clip, clip.boxes), track_id)
+        labels = {b.label for clip, t in tracks for b in clip.boxes if b.track_id == t and b.label}
+        what = f"track '{labels.pop()}'" if len(tracks) == 1 and len(labels) == 1 else \
+            ("a track" if len(tracks) == 1 else f"{len(tracks)} tracks")
+        self._commit(changes, f"Delete {what}")
         return True
 
     def _ask_label(self, current: str) -> str | None:

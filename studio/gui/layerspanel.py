@@ -1,14 +1,22 @@
-"""The layer list: top layer first, with visibility, opacity, order, rename and delete."""
+"""The layer list: top layer first, with visibility, opacity, order, rename and delete.
+
+Right-click a layer for *Delete layer* and what the window adds for that layer (a box layer's COCO
+export and mask, through :attr:`LayersPanel.extra_items`).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -80,6 +88,11 @@ class LayersPanel(QWidget):
         self._drag: tuple[Layer, float] | None = None  # the layer being dragged, and its opacity before
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(self._current_changed)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.exec_menu: Callable[[QMenu, QPoint], Any] = lambda menu, pos: menu.exec(pos)  # tests replace it
+        # the window's entries for a layer's right-click menu: (text, what it does)
+        self.extra_items: Callable[[Layer], list[tuple[str, Callable[[], object]]]] | None = None
         self.doc = doc
         self.set_document(doc)
 
@@ -187,6 +200,26 @@ class LayersPanel(QWidget):
         layer = self.doc.active_layer
         if layer is not None:
             self.doc.move_layer(layer, self.doc.layers.index(layer) + delta)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.list.itemAt(pos)
+        layer = self._layer_of(item)
+        if item is None or layer is None:
+            return
+        self.list.setCurrentItem(item)
+        menu = QMenu(self)
+        delete = menu.addAction("Delete layer")
+        extras: dict[Any, Callable[[], object]] = {}
+        items = self.extra_items(layer) if self.extra_items is not None else []
+        if items:
+            menu.addSeparator()
+        for text, callback in items:
+            extras[menu.addAction(text)] = callback
+        chosen = self.exec_menu(menu, self.list.viewport().mapToGlobal(pos))
+        if chosen is delete:
+            self.doc.remove_layer(layer)
+        elif chosen in extras:
+            extras[chosen]()
 
     def _delete(self) -> None:
         layer = self.doc.active_layer

@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 
 from studio import APP_NAME
 from studio.application import StudioApp
-from studio.document import Clip, Document, Layer, Record, VideoClip
+from studio.document import BoxClip, BoxLayer, Clip, Document, Layer, Record, VideoClip
 from studio.document.apply import apply_result, result_of_report
 from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError, window_text
 from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.gui.actionpanel import ActionPanel
+from studio.gui.boxtools import BoxTools
 from studio.gui.canvas import CanvasView
 from studio.gui.exportdialog import VideoExporter
 from studio.gui.heatmaps import heatmap_layers
@@ -149,6 +150,12 @@ class MainWindow(QMainWindow):
         self.history_list.setObjectName("history")
         self.history_list.itemDoubleClicked.connect(self._history_to_canvas)
         self.actions_widget, self.action_panels = self._build_action_panels()
+        self.box_tools = BoxTools(self)  # COCO export and masks from boxes, on the boxes' right-click menus
+        self.canvas.boxes.extra_items = lambda owner, boxes: self.box_tools.menu_items(owner, boxes, coco=False)
+        self.layers_panel.extra_items = lambda layer: self.box_tools.menu_items(layer) \
+            if isinstance(layer, BoxLayer) else []
+        self.timeline.extra_clip_items = lambda clip: self.box_tools.menu_items(clip) \
+            if isinstance(clip, BoxClip) else []
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()

@@ -353,8 +353,16 @@ class TrackArea(QWidget):
             menu.addSeparator()
         menu.addAction(owner.track_up_action)
         menu.addAction(owner.track_down_action)
+        extras: dict[object, Callable[[], object]] = {}
+        items = owner.extra_clip_items(hit.clip) if hit.clip is not None and owner.extra_clip_items else []
+        if items:
+            menu.addSeparator()
+        for text, callback in items:
+            extras[menu.addAction(text)] = callback
         owner.update_actions()
-        owner.exec_menu(menu, event.globalPos())
+        chosen = owner.exec_menu(menu, event.globalPos())
+        if chosen is not None and chosen in extras:
+            extras[chosen]()
 
 
 class TimelineWidget(QWidget):
@@ -379,6 +387,8 @@ class TimelineWidget(QWidget):
         self.timer.timeout.connect(self.advance)
         self._play_clock: tuple[float, int] | None = None  # (time.perf_counter at start, frame at start)
         self.exec_menu: Callable[[QMenu, QPoint], object] = lambda menu, pos: menu.exec(pos)  # tests replace it
+        # the window's entries for a clip's right-click menu (a box clip's COCO export): (text, what it does)
+        self.extra_clip_items: Callable[[Clip], list[tuple[str, Callable[[], object]]]] | None = None
 
         style = self.style()
         icon = style.standardIcon
