@@ -210,7 +210,7 @@ def _write_outputs(args: argparse.Namespace, rgb: np.ndarray | None, boxes: list
                    size: tuple[int, int], path: Path, video: engine.VideoResult | None) -> list[str]:
     written = []
     if args.coco:
-        from studio.api import write_coco  # type: ignore[attr-defined]
+        from studio.api import write_coco
 
         if video is not None:
             write_coco(Path(args.coco), boxes, size, path.name, frame_count=video.frames, fps=video.fps)

@@ -2,7 +2,7 @@
 
 Both are right-click entries: *Export boxes as COCO JSON…* on a box layer (Layers panel) or a box clip
 (timeline), and *Make mask from box(es)* on boxes of the canvas or a box layer. The mask is made by the
-plugin action :data:`MASK_ACTION` (``ground.mask``), found in the application's action registry
+plugin action :data:`MASK_ACTION` (``grounding.mask``), found in the application's action registry
 (``app.actions``, as the Actions panels are) and run as an ordinary job — it shows in the Jobs panel,
 can be cancelled, and its mask arrives through :func:`studio.document.apply.apply_result` like any
 result. When no plugin provides the action, the entry is not offered.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from studio.gui.mainwindow import MainWindow
     from studio.jobs import Job
 
-MASK_ACTION = "ground.mask"
+MASK_ACTION = "grounding.mask"
 IMAGE_KINDS = ("image", "frame")
 MenuItems = list[tuple[str, Callable[[], object]]]
 BoxOwner = BoxLayer | BoxClip
@@ -50,7 +50,7 @@ class BoxTools(QObject):
 
     # -- what is offered ---------------------------------------------------------------
     def mask_action(self) -> Action | None:
-        """The registered ``ground.mask`` action, if a plugin provides one that takes a picture and boxes."""
+        """The registered ``grounding.mask`` action, if a plugin provides one that takes a picture and boxes."""
         action = self.window.app.actions.get(MASK_ACTION)
         if action is None or _param(action, "image", IMAGE_KINDS) is None or _param(action, "boxes", ("boxes",)) \
                 is None:
@@ -139,7 +139,7 @@ class BoxTools(QObject):
 
     # -- a mask from boxes ------------------------------------------------------------------------
     def make_mask(self, owner: BoxOwner, boxes: list[Box] | None = None) -> Job | None:
-        """Run ``ground.mask`` on the picture under ``owner`` and its boxes (``boxes``: only these).
+        """Run ``grounding.mask`` on the picture under ``owner`` and its boxes (``boxes``: only these).
 
         A box layer's picture is the picture layer below it (else the timeline's frame at the playhead);
         a box clip's is the timeline's frame at the playhead, with the boxes of that frame. Returns the

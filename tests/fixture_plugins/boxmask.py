@@ -1,4 +1,4 @@
-"""A fixture plugin that provides ``ground.mask``: the mask of a picture's boxes, as filled rectangles."""
+"""A fixture plugin that provides ``grounding.mask``: the mask of a picture's boxes, as filled rectangles."""
 
 import numpy as np
 
@@ -25,5 +25,5 @@ def run_mask(ctx, params):
 
 @hookimpl
 def studio_actions():
-    return [Action(id="ground.mask", title="Mask from boxes", run=run_mask, c2pa_action="c2pa.edited",
+    return [Action(id="grounding.mask", title="Mask from boxes", run=run_mask, c2pa_action="c2pa.edited",
                    params=(Param("image", "image", required=True), Param("boxes", "boxes", required=True)))]

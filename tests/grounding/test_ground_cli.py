@@ -149,3 +149,20 @@ def test_a_truncated_video_gives_the_frames_read_and_says_so(capsys, tmp_path):
         return
     result = json.loads(out.out)
     assert result["frames"] < 24 and result["notes"]
+
+
+def test_coco_json_of_a_picture_and_of_a_video(capsys, picture, tmp_path):
+    out = tmp_path / "boxes.json"
+    result = ground(capsys, picture, "the red circle. the blue star", "--coco", out)
+    coco = json.loads(out.read_text())
+    assert coco["images"][0]["width"] == 128 and len(coco["annotations"]) == len(result["boxes"]) == 2
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    for ann, b in zip(sorted(coco["annotations"], key=lambda a: names[a["category_id"]]),
+                      sorted(result["boxes"], key=lambda b: b["label"]), strict=True):
+        x, y, w, h = ann["bbox"]
+        assert names[ann["category_id"]] == b["label"]
+        assert [x, y, x + w, y + h] == pytest.approx(b["box"], abs=0.02)
+    video = write_rgb_clip(tmp_path / "moving.mp4", render_motion(MOVING, 8, "left", "right"))
+    ground(capsys, video, "the red circle", "--coco", out)
+    coco = json.loads(out.read_text())
+    assert len(coco["images"]) == 8 and {a["track_id"] for a in coco["annotations"]} == {1}

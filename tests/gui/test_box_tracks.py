@@ -1,5 +1,5 @@
 """Box tracks on the canvas: a box corrected on one frame and the track follows; Delete box / Delete track;
-boxes exported as COCO JSON from the layers panel and the timeline; a mask made from boxes by ``ground.mask``."""
+boxes exported as COCO JSON from the layers panel and the timeline; a mask made from boxes by ``grounding.mask``."""
 
 import json
 
@@ -202,7 +202,7 @@ def test_make_mask_from_a_box_runs_ground_mask_as_a_job(make_window, qtbot):
     qtbot.waitUntil(lambda: window.runner.jobs and window.runner.jobs[-1].state.done, timeout=20000)
     job = window.runner.jobs[-1]
     assert job.state.value == "finished", job.error
-    assert job.action.id == "ground.mask"
+    assert job.action.id == "grounding.mask"
     row = window.jobs_panel.tree.topLevelItem(0)  # an ordinary job: in the Jobs panel, with its state
     assert row.text(0) == job.title
     qtbot.waitUntil(lambda: row.text(1) == "finished")
