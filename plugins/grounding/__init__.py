@@ -6,3 +6,19 @@ Grounding DINO and Florence-2 load offline from local folders; faces have a dete
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from studio.api import OutputBoxes, PluginContext, hookimpl
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@hookimpl
+def studio_find_objects(ctx: PluginContext, rgb: np.ndarray, queries: list[str],
+                        threshold: float) -> OutputBoxes | None:
+    """Faces for other plugins (forensics asks for "face"); other queries: not yet."""
+    from .faces import find_objects_answer
+
+    return find_objects_answer(ctx.state, ctx.lock, rgb, queries, threshold)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from studio.api import StudioError
+from studio.api import Box, OutputBoxes, StudioError
 
 from .types import Answer, Found
 
@@ -133,3 +133,18 @@ def _as_rgb(pixels: np.ndarray) -> np.ndarray:
 def _is_colour(rgb: np.ndarray) -> bool:
     sample = rgb[::16, ::16].astype(np.int16)
     return bool(np.abs(sample[..., 0] - sample[..., 1]).mean() + np.abs(sample[..., 1] - sample[..., 2]).mean() > 4)
+
+
+def find_objects_answer(state: dict[str, Any], lock: Any, rgb: np.ndarray, queries: list[str],
+                        threshold: float) -> OutputBoxes | None:
+    """The grounding plugin's answer to ``studio_find_objects``: faces when every query asks for faces, else
+    None (the face backend is kept in the plugin's ``state``, made under ``lock``)."""
+    if not queries or not all(is_face_query(q) for q in queries):
+        return None
+    with lock:
+        backend = state.get("face_backend")
+        if backend is None:
+            backend = state["face_backend"] = FaceBackend()
+        found = backend.detect(rgb, queries, threshold, max_boxes=100)
+    boxes = [Box(f.box[0], f.box[1], f.box[2], f.box[3], label=f.label, score=round(f.score, 4)) for f in found]
+    return OutputBoxes(boxes, size=(int(rgb.shape[1]), int(rgb.shape[0])), name=DETECTORS[backend.detector])
