@@ -26,6 +26,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from plugins.grounding import query as Q  # noqa: E402
 from plugins.grounding.builtin import load  # noqa: E402
@@ -182,6 +183,28 @@ def main() -> None:
                 frames_right += 1
                 ids.append(tid[0])
         switches += sum(1 for a, b in zip(ids, ids[1:], strict=False) if a != b)
+    # scenes drawn by other code (Pillow, no anti-aliasing, CSS colours, other proportions)
+    from pil_shapes import draw_scene
+
+    prng = np.random.default_rng([args.seed, 16])
+    other: dict[str, list[bool]] = {"present": [], "absent": []}
+    for _p in range(args.n):
+        rgb, bg, shapes = draw_scene(prng, side=int(prng.choice([96, 200, 256, 512])))
+        if not shapes:
+            continue
+        fs = model.scene(rgb)
+        s = shapes[int(prng.integers(len(shapes)))]
+        same = [t for t in shapes if t["kind"] == s["kind"] and t["colour"] == s["colour"]]
+        if len(same) == 1:
+            found, _ = Q.resolve(fs, f"the {s['colour']} {s['kind']}")
+            other["present"].append(_hit(found, s["box"]))
+        present = {(t["colour"], t["kind"]) for t in shapes}
+        while True:
+            c, k = list(COLOURS)[int(prng.integers(7))], KINDS[int(prng.integers(4))]
+            if (c, k) not in present:
+                break
+        found, _ = Q.resolve(fs, f"the {c} {k}")
+        other["absent"].append(not found)
     pct = {k: 100.0 * float(np.mean(v)) if v else float("nan") for k, v in stats.items()}
     print(f"model: {model.folder} (trained steps {model.trained_steps}); {args.n} held-out scenes, seed {args.seed}")
     print(f"found the asked shape (IoU ≥ 0.5):     {pct['present']:.1f}%  (n={len(stats['present'])}, need ≥ 90)")
@@ -191,6 +214,9 @@ def main() -> None:
     print(f"kind read right / colour read right:   {pct['attr_kind']:.1f}% / {pct['attr_colour']:.1f}%")
     print(f"video: right box in {100.0 * frames_right / max(1, frames_total):.1f}% of {frames_total} frames; "
           f"identity switches per 100 frames: {100.0 * switches / max(1, frames_total):.2f}")
+    print(f"other renderer (Pillow): asked shape found {100 * np.mean(other['present']):.1f}% "
+          f"(n={len(other['present'])}), absent → no box {100 * np.mean(other['absent']):.1f}% "
+          f"(n={len(other['absent'])})")
     print(f"detection: {1000 * float(np.median(t_detect)):.1f} ms per picture (median, CPU)")
     for k, v in fails.items():
         if v:

@@ -31,10 +31,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from studio.actions import Action, Command
     from studio.export import ExportStep
     from studio.plugincontext import PluginContext
     from studio.report import ReportOption, ReportSection
+    from studio.results import OutputBoxes
     from studio.settingspage import SettingsPage
 
 hookspec = pluggy.HookspecMarker("studio")
@@ -140,4 +143,19 @@ def studio_settings(ctx: PluginContext) -> SettingsPage | list[SettingsPage] | N
     the operations offered there (:class:`~studio.settingspage.SettingsButton`, e.g. "Export the
     root certificate…"). The dialog is generated from it; a plugin never builds widgets. Keep it
     cheap: it is called each time the dialog opens.
+    """
+
+
+@hookspec
+def studio_find_objects(ctx: PluginContext, rgb: np.ndarray, queries: list[str],
+                        threshold: float) -> OutputBoxes | None:
+    """Find the objects that text queries name in a picture, for another plugin that asks.
+
+    A plugin asks with :meth:`studio.plugincontext.PluginContext.find_objects` (forensics asks for
+    ``["face"]`` to analyse each face); the first plugin that answers is used, and the asker falls back
+    to its own means when none does. ``rgb`` is an ``(H, W, 3)`` uint8 picture, ``queries`` short phrases,
+    ``threshold`` the lowest score (0..1) to return. Return :class:`studio.results.OutputBoxes` with one
+    :class:`~studio.document.clips.Box` per object (picture pixels, ``label``: the query it answers,
+    ``score``), ``size`` the picture's ``(width, height)`` and ``name`` saying what found them (a
+    detector's name: it is shown to the user), or ``None`` when this plugin cannot look for these queries.
     """

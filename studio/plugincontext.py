@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from studio.export import ExportReport
     from studio.jobs import Job, Listener
     from studio.pluginhost import PluginHost
+    from studio.results import OutputBoxes
     from studio.runtime import Runtime
 
 
@@ -114,6 +115,18 @@ class PluginContext:
         if isinstance(action, str):
             action = self.action(action)
         return execute(Job(action=action, params=params), self._app(), on_change)
+
+    def find_objects(self, rgb: np.ndarray, queries: list[str], threshold: float = 0.5) -> OutputBoxes | None:
+        """Ask the other plugins to find what ``queries`` name in ``rgb`` (an ``(H, W, 3)`` uint8 picture).
+
+        The first plugin whose :func:`~studio.hookspecs.studio_find_objects` answers gives the boxes
+        (``OutputBoxes``; its ``name`` says what found them); ``None`` when no installed, enabled plugin
+        can (fall back to your own means then). A plugin that raises is recorded as faulty and the next
+        one is asked.
+        """
+        answers = self._host.call("studio_find_objects", first=True, skip=self._name, rgb=rgb,
+                                  queries=list(queries), threshold=threshold)
+        return answers[0][1] if answers else None
 
     # -- internals --------------------------------------------------------------------------
     def _options(self, options: dict[str, Any] | None) -> dict[str, Any]:

@@ -184,6 +184,8 @@ class PluginHost:
         hook_name: str,
         only: str | None = None,
         user_errors: list[tuple[str, StudioError]] | None = None,
+        first: bool = False,
+        skip: str | None = None,
         **kwargs: Any,
     ) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook_name``; return ``(plugin, result)`` for non-None results.
@@ -193,13 +195,14 @@ class PluginHost:
         asks for ``ctx`` gets its own plugin's context; the other arguments come
         from ``kwargs``. An implementation that raises is recorded as a fault of
         its plugin and skipped; the others still run. If ``user_errors`` is a
-        list, a :class:`StudioError` (bad input, not a bug) goes there instead.
+        list, a :class:`StudioError` (bad input, not a bug) goes there instead. With ``first``, the calls
+        stop at the first non-None result; ``skip`` names a plugin not to call (the one asking).
         """
         caller = getattr(self.pm.hook, hook_name)
         results: list[tuple[str, Any]] = []
         for impl in reversed(caller.get_hookimpls()):
             name = impl.plugin_name
-            if only is not None and name != only:
+            if (only is not None and name != only) or name == skip:
                 continue
             try:
                 args = [self.context(name) if a == "ctx" else kwargs[a] for a in impl.argnames]
@@ -216,6 +219,8 @@ class PluginHost:
                 continue
             if result is not None:
                 results.append((name, result))
+                if first:
+                    break
         return results
 
     def record_fault(self, plugin: str, message: str) -> None:

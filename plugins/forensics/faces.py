@@ -1,7 +1,10 @@
-"""Faces, found with a bundled cascade and analysed as regions of their own.
+"""Faces, found by the grounding plugin (or a bundled cascade) and analysed as regions of their own.
 
 A swapped or pasted face often differs from the rest of the picture in its
-compression history. OpenCV 5's headless wheel no longer ships the Haar
+compression history. The faces come from whichever plugin answers
+``ctx.find_objects(picture, ["face"])`` (the grounding plugin's MTCNN detector,
+when it is installed and enabled); the report names the detector. Without one,
+OpenCV 5's headless wheel no longer ships the Haar
 cascades (``cv2.data.haarcascades`` is empty and ``CascadeClassifier`` moved
 out of the main module), so this uses the LBP frontal-face cascade that
 scikit-image bundles (trained by OpenCV's authors) with scikit-image's
@@ -10,6 +13,7 @@ detector. It finds frontal, upright faces only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +28,10 @@ DETECT_SIDE = 360  # faces are searched on a copy at most this large
 MIN_FACE = 24  # pixels at detection size
 MIN_SKIN = 0.25  # share of skin-coloured pixels a colour face box needs
 UNLIKE = 3.0  # a face whose relative error level is this many times the rest's is pointed out
+CASCADE = "scikit-image LBP frontal-face cascade"
+
+#: Finds faces in an upright RGB picture: ``(boxes (x0, y0, x1, y1), detector name)``, or None when it cannot.
+FaceFinder = Callable[[np.ndarray], "tuple[list[tuple[float, float, float, float]], str] | None"]
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +73,12 @@ def detect_faces(gray_upright: np.ndarray, rgb_upright: np.ndarray | None = None
     return faces
 
 
-def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None) -> Analysis:
+def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None, find_faces: FaceFinder | None = None
+                   ) -> Analysis:
     """Find faces and compare each face's error level (relative to its texture) with the rest of the picture.
+
+    ``find_faces`` (another plugin's detector, through ``ctx.find_objects``) finds them when it can; the
+    LBP cascade otherwise.
 
     ``ela_relative`` is the error-level analysis's 8-pixel-block map of error
     level per unit of texture (stored orientation, analysis size): about 0
@@ -76,8 +88,13 @@ def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None) -> Anal
     """
     upright = to_display(source.gray, source.orientation)
     colour = to_display(source.rgb, source.orientation) if _is_colour(source.rgb) else None
-    faces = detect_faces(upright, colour)
     shown_w, shown_h = upright.shape[1], upright.shape[0]
+    answer = find_faces(to_display(source.rgb, source.orientation)) if find_faces is not None else None
+    if answer is None:
+        faces, detector = detect_faces(upright, colour), CASCADE
+    else:
+        faces = [_pixel_box(box, shown_w, shown_h) for box in answer[0]]
+        faces, detector = [b for b in faces if b[2] > b[0] and b[3] > b[1]], answer[1]
     heat = np.zeros((max(1, shown_h // 4), max(1, shown_w // 4)), np.float32)
     ela_up = to_display(ela_relative, source.orientation) if ela_relative is not None else None
     findings: list[Finding] = []
@@ -97,11 +114,12 @@ def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None) -> Anal
                                 "Consistent with the rest of the picture."))
         strength = 0.35 + 0.65 * min(1.0, abs(np.log(ratio)) / np.log(4)) if ratio else 0.35
         heat[y0 // 4: max(y0 // 4 + 1, y1 // 4), x0 // 4: max(x0 // 4 + 1, x1 // 4)] = strength
-    data = {"faces": rows, "detector": "scikit-image LBP frontal-face cascade"}
+    data = {"faces": rows, "detector": detector}
     if not faces:
-        return Analysis("no-faces", "No frontal face was found (profiles, small or tilted faces are missed).",
-                        findings, data=data)
-    summary = f"{len(faces)} face(s) found; " + (
+        missed = ("profiles, small or tilted faces are missed" if detector == CASCADE
+                  else "very small, strongly turned or hidden faces may be missed")
+        return Analysis("no-faces", f"No face was found by the {detector} ({missed}).", findings, data=data)
+    summary = f"{len(faces)} face(s) found by the {detector}; " + (
         f"{unlike} respond to recompression unlike the rest of the picture." if unlike
         else "each responds to recompression like the rest of the picture.")
     # the heatmap is already upright: turn it back so that display_heatmap's turn is undone
@@ -109,6 +127,11 @@ def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None) -> Anal
     return Analysis("faces-unlike-rest" if unlike else "faces-consistent", summary, findings, heatmap=stored,
                     data=data, heatmap_explanation="Faces: each detected face is a box; brighter boxes differ more "
                                                    "from the rest of the picture in error level.")
+
+
+def _pixel_box(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    return (max(0, int(x0)), max(0, int(y0)), min(w, int(round(x1))), min(h, int(round(y1))))
 
 
 def _ratio(values: np.ndarray | None, box: tuple[int, int, int, int], cell: int, floor: float) -> float | None:
@@ -140,4 +163,4 @@ def _to_stored(a: np.ndarray, orientation: int) -> np.ndarray:
     return to_display(a, inverse)
 
 
-__all__ = ["detect_faces", "faces_analysis", "box_to_display"]
+__all__ = ["FaceFinder", "detect_faces", "faces_analysis", "box_to_display"]

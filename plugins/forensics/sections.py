@@ -13,12 +13,15 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.api import Finding, Heatmap, Parameter, ReportSection
 
 from .heatmap import Analysis, display_heatmap
 from .source import ImageSource, is_video, open_image
+
+if TYPE_CHECKING:
+    from .faces import FaceFinder
 
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 # title, heatmap name, what it can tell, what it cannot tell
@@ -182,8 +185,8 @@ def overview_section(source: ImageSource) -> ReportSection:
     )
 
 
-def image_sections(source: ImageSource) -> list[ReportSection]:
-    """Metadata and every pixel signal for an opened image."""
+def image_sections(source: ImageSource, find_faces: FaceFinder | None = None) -> list[ReportSection]:
+    """Metadata and every pixel signal for an opened image (``find_faces``: see :func:`.faces.faces_analysis`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .copymove import copy_move
@@ -205,7 +208,7 @@ def image_sections(source: ImageSource) -> list[ReportSection]:
         return ela["result"]
 
     def run_faces() -> Analysis:
-        return faces_analysis(source, ela["result"].maps.get("relative") if "result" in ela else None)
+        return faces_analysis(source, ela["result"].maps.get("relative") if "result" in ela else None, find_faces)
 
     jobs: list[tuple[str, Callable[[], Analysis]]] = [
         ("ela", run_ela), ("noise", lambda: noise_residual(source)), ("jpeg", lambda: jpeg_history(source)),
@@ -222,14 +225,15 @@ def image_sections(source: ImageSource) -> list[ReportSection]:
     return plain_outcomes([metadata_section(source), overview_section(source), *pixel[:5], faces, pixel[5]])
 
 
-def file_sections(path: Path, detectors: list | None = None) -> list[ReportSection]:
+def file_sections(path: Path, detectors: list | None = None, find_faces: FaceFinder | None = None
+                  ) -> list[ReportSection]:
     """Every section this plugin has for ``path`` (an image or a video)."""
     if is_video(path):
         from .video import video_sections
 
         return plain_outcomes(video_sections(path))
     source = open_image(path)
-    sections = image_sections(source)
+    sections = image_sections(source, find_faces)
     if detectors:
         from .userdetector import user_detector_section
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.api import (
     Action,
@@ -23,6 +23,9 @@ from studio.api import (
     Progress,
     hookimpl,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Run = Generator[Progress, None, ActionResult]
 
@@ -219,3 +222,19 @@ def studio_settings() -> Any:
     from .settings_page import page
 
     return page()
+
+
+@hookimpl
+def studio_find_objects(ctx: PluginContext, rgb: np.ndarray, queries: list[str],
+                        threshold: float) -> OutputBoxes | None:
+    """Boxes for other plugins (forensics asks for "face"): faces from the face detector, shapes-world
+    queries from the built-in model."""
+    from . import engine
+    from .faces import find_objects_answer
+
+    faces = find_objects_answer(ctx.state, ctx.lock, rgb, queries, threshold)
+    if faces is not None or not queries:
+        return faces
+    backend = engine.open_backend(None)
+    found = backend.detect(rgb, queries, threshold, engine.MAX_BOXES)
+    return OutputBoxes(engine.to_boxes(found), size=(int(rgb.shape[1]), int(rgb.shape[0])), name=backend.name)

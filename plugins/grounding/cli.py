@@ -123,7 +123,7 @@ def mask_of(rgb: np.ndarray, found: list[Found]) -> np.ndarray:
             out |= f.mask
             continue
         try:
-            from .masks import box_to_mask  # type: ignore[import-not-found]
+            from .masks import box_to_mask
 
             m, _method = box_to_mask(rgb, f.box)
             out |= m

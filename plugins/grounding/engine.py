@@ -77,7 +77,7 @@ class BuiltinBackend:
 
 def face_backend() -> Backend:
     try:
-        from .faces import FaceBackend  # type: ignore[import-not-found]
+        from .faces import FaceBackend
     except ImportError as exc:  # pragma: no cover - the face module ships with the plugin
         raise StudioError("No face detector is installed with this Studio.") from exc
     return FaceBackend()

@@ -218,3 +218,47 @@ def test_an_action_run_sees_its_plugin_not_the_app():
     assert execute(Job(action, {}), app).state == JobState.FINISHED
     assert seen["ctx"].plugin is app.host.context("spy") and not hasattr(seen["ctx"], "app")
     assert seen["ctx"].plugin_settings() is app.host.context("spy").settings
+
+
+class Finder:
+    """Answers studio_find_objects for the queries it knows (``None`` otherwise), or raises."""
+
+    def __init__(self, knows: str, detector: str, fail: bool = False):
+        self.knows, self.detector, self.fail, self.asked = knows, detector, fail, 0
+
+    @hookimpl
+    def studio_find_objects(self, rgb, queries, threshold):
+        from studio.api import Box, OutputBoxes
+
+        self.asked += 1
+        if self.fail:
+            raise RuntimeError("detector broke")
+        if queries != [self.knows]:
+            return None
+        return OutputBoxes([Box(1, 2, 3, 4, label=self.knows, score=max(threshold, 0.9))],
+                           size=(rgb.shape[1], rgb.shape[0]), name=self.detector)
+
+
+def test_a_plugin_asks_the_others_to_find_objects():
+    app = StudioApp(entry_points=[])
+    asker = Finder("teapot", "the asker's own")  # never asked by itself
+    app.host.register(asker, "asker")
+    app.host.register(Finder("teapot", "teapot finder"), "teapots")
+    app.host.register(Finder("teapot", "broken", fail=True), "broken")  # the latest registered is asked first
+    ctx = app.host.context("asker")
+    rgb = np.zeros((10, 20, 3), np.uint8)
+    found = ctx.find_objects(rgb, ["teapot"], threshold=0.5)
+    assert found is not None and found.name == "teapot finder" and found.size == (20, 10)
+    assert [(b.label, b.score) for b in found.boxes] == [("teapot", 0.9)]
+    assert asker.asked == 0
+    assert any("detector broke" in fault for fault in app.host.plugins["broken"].faults)  # contained, recorded
+    assert ctx.find_objects(rgb, ["unicorn"]) is None  # nobody can: the asker falls back to its own means
+
+
+def test_the_first_answer_is_used():
+    app = StudioApp(entry_points=[])
+    later, first = Finder("cup", "later"), Finder("cup", "first")
+    app.host.register(later, "later")
+    app.host.register(first, "first")  # the latest registered is called first (pluggy's order)
+    found = app.host.context("later").find_objects(np.zeros((4, 4, 3), np.uint8), ["cup"])
+    assert found is not None and found.name == "first"
