@@ -52,6 +52,7 @@ _MODEL_TYPES = {
 }
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 NMS_IOU = 0.5
+NMS_BLOCK = 256  # candidates compared at once when suppressing overlaps
 MIN_SIDE = 1.0  # pixels: a box thinner than this after clipping to the picture (e.g. in OWLv2's padding) is dropped
 OFFLINE_VARIABLES = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                      "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -232,28 +233,44 @@ def _check(rgb: Any, queries: list[str], threshold: float) -> list[str]:
 def _best(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, threshold: float,
           max_boxes: int) -> list[int]:
     """Indices of the boxes kept for one query (``boxes`` clipped in place): highest scores first, score ≥
-    threshold, not overlapping a better one by more than :data:`NMS_IOU`, at most ``max_boxes``."""
+    threshold, not overlapping a better one by more than :data:`NMS_IOU`, at most ``max_boxes``.
+
+    Greedy suppression, a block of candidates at a time (one IoU matrix per block, one array operation per
+    box kept), so thousands of candidates at threshold 0 cost milliseconds."""
     import numpy as np
 
     np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
     np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
     sides = boxes[:, 2:] - boxes[:, :2]
-    area = sides[:, 0] * sides[:, 1]
     order = np.argsort(-scores, kind="stable")
     order = order[(scores[order] >= threshold) & (sides[order].min(axis=1) >= MIN_SIDE)]
     kept: list[int] = []
-    for i in order:
-        if len(kept) >= max_boxes:
-            break
+    for start in range(0, len(order), NMS_BLOCK):
+        block = order[start:start + NMS_BLOCK]
         if kept:
-            other = boxes[kept]
-            ix = np.clip(np.minimum(other[:, 2], boxes[i, 2]) - np.maximum(other[:, 0], boxes[i, 0]), 0, None)
-            iy = np.clip(np.minimum(other[:, 3], boxes[i, 3]) - np.maximum(other[:, 1], boxes[i, 1]), 0, None)
-            inter = ix * iy
-            if (inter / (area[kept] + area[i] - inter) > NMS_IOU).any():
+            block = block[(_iou(boxes[block], boxes[kept]) <= NMS_IOU).all(axis=1)]
+        overlaps = _iou(boxes[block], boxes[block]) > NMS_IOU
+        suppressed = np.zeros(len(block), dtype=bool)
+        for j, index in enumerate(block):
+            if suppressed[j]:
                 continue
-        kept.append(int(i))
+            kept.append(int(index))
+            if len(kept) >= max_boxes:
+                return kept
+            suppressed |= overlaps[j]
     return kept
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The (len(a), len(b)) intersection-over-union matrix of two sets of (x0, y0, x1, y1) boxes."""
+    import numpy as np
+
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix * iy
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
 
 
 def _box(row: np.ndarray) -> tuple[float, float, float, float]:

@@ -322,3 +322,30 @@ def test_resolve_model(model_tree, grounding_models):
     (twin / "config.json").write_text('{"model_type": "owlv2"}')
     with pytest.raises(BadInputError, match="More than one model is called 'owlv2-base'"):
         resolve_model("owlv2-base", folders)
+
+
+@pytest.mark.parametrize("block", [7, 256])
+def test_overlap_suppression_is_greedy_nms(block, monkeypatch):
+    """Blockwise suppression keeps exactly what the one-box-at-a-time greedy NMS keeps."""
+    monkeypatch.setattr(hf, "NMS_BLOCK", block)
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(-10, 90, (300, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(0.5, 30, (300, 2))], axis=1).astype(np.float32)
+    scores = rng.uniform(0, 1, 300).astype(np.float32)
+
+    def greedy(boxes, threshold, max_boxes):
+        b = boxes.copy()
+        b[:, 0::2] = b[:, 0::2].clip(0, W)
+        b[:, 1::2] = b[:, 1::2].clip(0, H)
+        kept = []
+        for i in np.argsort(-scores, kind="stable"):
+            if scores[i] < threshold or min(b[i, 2] - b[i, 0], b[i, 3] - b[i, 1]) < hf.MIN_SIDE:
+                continue
+            if all(hf._iou(b[i:i + 1], b[k:k + 1])[0, 0] <= hf.NMS_IOU for k in kept):
+                kept.append(int(i))
+            if len(kept) == max_boxes:
+                break
+        return kept
+
+    for threshold, max_boxes in ((0.0, 1000), (0.3, 1000), (0.0, 5), (1.0, 10)):
+        assert hf._best(boxes.copy(), scores, W, H, threshold, max_boxes) == greedy(boxes, threshold, max_boxes)
