@@ -52,7 +52,7 @@ _MODEL_TYPES = {
 }
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 NMS_IOU = 0.5
-NMS_BLOCK = 256  # candidates compared at once when suppressing overlaps
+NMS_BLOCK = 256  # at most this many candidates compared at once when suppressing overlaps
 MIN_SIDE = 1.0  # pixels: a box thinner than this after clipping to the picture (e.g. in OWLv2's padding) is dropped
 OFFLINE_VARIABLES = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                      "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -236,7 +236,7 @@ def _best(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, thresh
     threshold, not overlapping a better one by more than :data:`NMS_IOU`, at most ``max_boxes``.
 
     Greedy suppression, a block of candidates at a time (one IoU matrix per block, one array operation per
-    box kept), so thousands of candidates at threshold 0 cost milliseconds."""
+    box kept; blocks grow from a few times ``max_boxes``), so thousands of candidates cost milliseconds."""
     import numpy as np
 
     np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
@@ -245,8 +245,10 @@ def _best(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, thresh
     order = np.argsort(-scores, kind="stable")
     order = order[(scores[order] >= threshold) & (sides[order].min(axis=1) >= MIN_SIDE)]
     kept: list[int] = []
-    for start in range(0, len(order), NMS_BLOCK):
-        block = order[start:start + NMS_BLOCK]
+    start, size = 0, min(NMS_BLOCK, max(32, 4 * max_boxes))  # small first: usually the best few suffice
+    while start < len(order):
+        block = order[start:start + size]
+        start, size = start + size, min(NMS_BLOCK, size * 2)
         if kept:
             block = block[(_iou(boxes[block], boxes[kept]) <= NMS_IOU).all(axis=1)]
         overlaps = _iou(boxes[block], boxes[block]) > NMS_IOU
@@ -294,8 +296,16 @@ class _HFBackend:
         self.model = model
         self.processor = processor
         self.name = f"{kind} (folder {path.name})"
+        self._lock = threading.Lock()  # one picture at a time: a fast tokenizer must not be shared across threads
 
     def detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
+        queries = _check(rgb, queries, threshold)
+        if not queries or max_boxes < 1:
+            return []
+        with self._lock:
+            return self._detect(rgb, queries, threshold, max_boxes)
+
+    def _detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
         raise NotImplementedError
 
     def answer(self, rgb: np.ndarray, question: str) -> Answer:
@@ -312,10 +322,7 @@ class _HFBackend:
 class OwlBackend(_HFBackend):
     """OWLv2 / OWL-ViT: every query is a class of one open-vocabulary classifier over the image's patches."""
 
-    def detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
-        queries = _check(rgb, queries, threshold)
-        if not queries or max_boxes < 1:
-            return []
+    def _detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
         import torch
 
         height, width = rgb.shape[:2]
@@ -354,16 +361,13 @@ class DinoBackend(_HFBackend):
                 groups[-1] = trial
         return groups
 
-    def detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
-        queries = _check(rgb, queries, threshold)
-        if not queries or max_boxes < 1:
-            return []
+    def _detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
         found: list[Found] = []
         for group in self._groups(queries):
-            found += self._detect(rgb, group, threshold, max_boxes)
+            found += self._detect_group(rgb, group, threshold, max_boxes)
         return found
 
-    def _detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
+    def _detect_group(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
         import numpy as np
         import torch
 
@@ -415,10 +419,7 @@ class FlorenceBackend(_HFBackend):
     task = "<OPEN_VOCABULARY_DETECTION>"
     num_beams = 3  # as Florence-2's authors run it
 
-    def detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
-        queries = _check(rgb, queries, threshold)
-        if not queries or max_boxes < 1:
-            return []
+    def _detect(self, rgb: np.ndarray, queries: list[str], threshold: float, max_boxes: int) -> list[Found]:
         import numpy as np
         import torch
 

@@ -126,7 +126,8 @@ def resolve_model(spec: str, folders: list[Path]) -> GroundingModel | None:
         kind = recognise_folder(path)
         if kind is None:
             raise BadInputError(f"{path.name} is {describe_folder(path)}, not a grounding or segmentation model.",
-                                f"Give the built-in model, 'faces', or a folder of: {accepted_kinds()}, or SAM.")
+                                "Give 'builtin', 'faces', or a transformers model folder (config.json and "
+                                f"safetensors weights) of: {accepted_kinds()}, or SAM.")
         return GroundingModel(path.name, path, kind, "path")
     models = find_models(folders)
     matches = [m for m in models if m.name.lower() == wanted]

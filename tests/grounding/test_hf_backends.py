@@ -254,6 +254,16 @@ def test_florence2_open_vocabulary_detection(grounding_models, picture, monkeypa
     assert [f.label for f in backend.detect(picture, ["a red cat", "a dog"], 0.9, 1)] == ["a red cat", "a dog"]
 
 
+def test_detect_from_several_threads_at_once(grounding_models, picture):
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = hf.load_backend(grounding_models["grounding-dino"])
+    alone = backend.detect(picture, ["a red cat", "dog"], 0.2, 3)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: backend.detect(picture, ["a red cat", "dog"], 0.2, 3), range(6)))
+    assert all(r == alone for r in results)
+
+
 @pytest.mark.parametrize("kind", [*DETECTORS, "florence2"])
 def test_answer_is_refused_plainly(kind, grounding_models, picture):
     backend = hf.load_backend(grounding_models[kind])
@@ -317,6 +327,9 @@ def test_resolve_model(model_tree, grounding_models):
         resolve_model(str(mine / "sd15"), folders)
     with pytest.raises(BadInputError, match="does not exist"):
         resolve_model(str(mine / "nothing"), folders)
+    original = comfy / "models" / "grounding-dino" / "groundingdino_swint_ogc.pth"
+    with pytest.raises(BadInputError, match=r"groundingdino_swint_ogc.pth is a pickle file \(.pth\).*safetensors"):
+        resolve_model(str(original), folders)
     twin = mine / "more" / "owlv2-base"
     twin.mkdir(parents=True)
     (twin / "config.json").write_text('{"model_type": "owlv2"}')
