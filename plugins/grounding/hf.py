@@ -425,7 +425,9 @@ class FlorenceBackend(_HFBackend):
 
         height, width = rgb.shape[:2]
         image = self._image(rgb)
-        inputs = self.processor(text=[self.task + q for q in queries], images=[image] * len(queries),
+        # a query may not smuggle in another task token ("<CAPTION>"): Florence-2 reads only the first one
+        prompts = [self.task + " ".join(q.replace("<", " ").replace(">", " ").split()) for q in queries]
+        inputs = self.processor(text=prompts, images=[image] * len(queries),
                                 padding="longest", return_tensors="pt")
         longest = max(len(self.processor.tokenizer(q)["input_ids"]) for q in queries)
         budget = min(1024, 8 + max_boxes * (longest + 6))  # a label and four location tokens per box

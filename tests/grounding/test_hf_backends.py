@@ -92,6 +92,17 @@ def test_pickle_only_folder_is_refused_naming_the_file(tmp_path):
         hf.load_backend(folder)
 
 
+def test_incomplete_folder_is_a_plain_error(grounding_models, tmp_path):
+    import shutil
+
+    folder = tmp_path / "owlvit-no-tokenizer"
+    folder.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(grounding_models["owlvit"] / name, folder / name)
+    with pytest.raises(StudioError, match="Could not load OWL-ViT from owlvit-no-tokenizer.*folder is complete"):
+        hf.load_backend(folder)
+
+
 def test_loaded_once_per_folder_until_it_changes(grounding_models):
     folder = grounding_models["owlvit"]
     first = hf.load_backend(folder)
@@ -252,6 +263,17 @@ def test_florence2_open_vocabulary_detection(grounding_models, picture, monkeypa
     assert found[1].box == pytest.approx((0, 0, W, H), abs=1.0)
     assert found[2].box == pytest.approx((0.1 * W, 0.1 * H, 0.3 * W, 0.3 * H), abs=1.0)
     assert [f.label for f in backend.detect(picture, ["a red cat", "a dog"], 0.9, 1)] == ["a red cat", "a dog"]
+    backend.detect(picture, ["<CAPTION>", "a <OD> dog"], 0.5, 1)  # task tokens in a query are words, not tasks
+    assert [backend.processor.tokenizer.decode(ids, skip_special_tokens=True).split("image.")[0]
+            for ids in calls[-1]["input_ids"]] == ["Locate CAPTION in the ", "Locate a OD dog in the "]
+
+
+def test_florence2_polygons_become_a_box_and_a_mask():
+    box, mask = hf._polygon_box([[10, 10, 50, 10, 10, 40]], W, H)
+    assert box == [10, 10, 50, 40]
+    assert mask.shape == (H, W) and mask.dtype == bool
+    assert mask[15, 15] and not mask[35, 45]
+    assert 600 <= mask.sum() < 600 + 120  # the triangle's area, its outline pixels included
 
 
 def test_detect_from_several_threads_at_once(grounding_models, picture):
