@@ -3,8 +3,8 @@
     .venv/bin/python bench/grounding_backends.py [--repeats 20] [--image-size 128] [--picture 640x480] [--threads N]
 
 Tiny random OWLv2 and Grounding DINO folders are built for the run (``hf_testing``; nothing is downloaded).
-For each, three paths are timed, interleaved so that load from other processes hits all alike, and the
-medians compared:
+For each, the paths are timed interleaved (in a rotating order) so that load from other processes hits
+all alike, and the medians compared:
 
 * studio: ``load_backend(folder).detect(rgb, queries, threshold, max_boxes)`` (cached model; per-query
   scores, clipping, suppression of overlapping boxes, ``max_boxes`` per query);
@@ -106,8 +106,9 @@ def measure(name: str, paths: dict[str, Callable[[], int]], repeats: int) -> Non
     wall: dict[str, list[float]] = {label: [] for label in paths}
     cpu: dict[str, list[float]] = {label: [] for label in paths}
     boxes: dict[str, int] = {}
-    for _ in range(repeats):
-        for label, fn in paths.items():
+    items = list(paths.items())
+    for r in range(repeats):
+        for label, fn in items[r % len(items):] + items[:r % len(items)]:  # rotated: no path always first
             c, t = time.process_time(), time.perf_counter()
             boxes[label] = fn()
             wall[label].append(time.perf_counter() - t)
