@@ -156,9 +156,20 @@ def run_check(ctx: Any, params: dict[str, Any]) -> Run:
                         data={"score": round(result.score, 4), "prompt": prompt, "items": result.items})
 
 
+def model_choices(ctx: PluginContext) -> list[tuple[str, str]]:
+    """The grounding models the library finds, for the Model drop-down (the built-in one first)."""
+    from .library import find_models
+
+    found = [(str(m.path), m.label) for m in find_models(_folders(ctx)) if m.detects]
+    return [("", "Built-in (shapes world; faces)"), ("faces", "Faces (MTCNN)"), *found]
+
+
+MODEL = Param("model", "str", "", MODEL_HELP, label="Model", choices_from=model_choices)
+
+
 def _common() -> tuple[Param, ...]:
     return (
-        Param("model", "str", "", MODEL_HELP, label="Model"),
+        MODEL,
         Param("threshold", "float", 0.3, "lowest score of a box (0..1)", minimum=0.0, maximum=1.0, step=0.05),
         Param("max_boxes", "int", 10, "at most this many boxes per query (per frame on a clip)", minimum=1,
               maximum=100),
@@ -184,7 +195,7 @@ def studio_actions() -> list[Action]:
                params=(Param("question", "text", "", 'e.g. "what colour is the star?"', required=True,
                              label="Question"),
                        Param("image", "frame", required=True, help="the picture to ask about"),
-                       Param("model", "str", "", MODEL_HELP, label="Model"))),
+                       MODEL)),
         Action(id="grounding.check", title="Check against the prompt", run=run_check, c2pa_action="c2pa.edited",
                description="Did the picture draw what the prompt asked? Each thing it names is looked for; "
                            "the score is the share found (built-in shapes-world model).",

@@ -103,7 +103,7 @@ def open_backend(spec: str | None, folders: Iterable[Path] = ()) -> Backend:
     model = library.resolve_model(spec, list(folders))
     if model is None:
         return BuiltinBackend()
-    if model.kind in ("sam", "sam2"):
+    if model.segments:
         raise StudioError(f"{model.path} is a {model.kind.upper()} segmentation model: it makes masks from boxes, "
                           "it does not find objects.",
                           hint="Give --model a Grounding DINO, OWLv2, OWL-ViT or Florence-2 folder.")
