@@ -5,7 +5,8 @@
 
 Writes docs/images/flow-generate-WxH.png (a batch of four pictures from the built-in model, the gallery
 in the Jobs panel), flow-verify-WxH.png (a signed file with ingredients on the Verify page) and
-flow-timeline-WxH.png (a video split on the timeline, a box layer on the canvas), W×H being the screen's.
+flow-timeline-WxH.png (a video split on the timeline, a box layer on the canvas) and flow-ground-WxH.png
+(boxes found from words by the built-in grounding model), W×H being the screen's.
 """
 
 from __future__ import annotations
@@ -96,6 +97,30 @@ def main() -> None:
     window.canvas.fit()
     settle(qt, 2.0)
     shoot(window, "timeline")
+
+    # grounding: words in, a box layer over the shapes
+    import numpy as np
+    from PIL import Image
+
+    from studio.world import Scene, Shape, render
+
+    scene = Scene((Shape("star", "blue", "large", "top left"), Shape("circle", "red", "small", "bottom right"),
+                   Shape("triangle", "yellow", "small", "top right"), Shape("circle", "red", "large", "left")),
+                  "gray", 512)
+    picture = Path(tempfile.mkdtemp(prefix="studio-shots-")) / "shapes.png"
+    Image.fromarray(np.asarray(render(scene))).save(picture)
+    window.new_document()
+    settle(qt, 0.3)
+    window.open_file(picture)
+    window.action_picker.setCurrentIndex(window.action_picker.findData("grounding.find"))
+    panel = window.action_panels["grounding.find"]
+    panel.editors["query"].setPlainText("the small red circle. the blue star. the left one")
+    before = len(window.runner.jobs)
+    panel.run_button.click()
+    wait(qt, lambda: len(window.runner.jobs) > before and window.runner.jobs[-1].state.done)
+    window.canvas.fit()
+    settle(qt, 1.5)
+    shoot(window, "ground")
     sys.stdout.flush()
     os._exit(0)  # reports may still be running; they are not needed here
 
