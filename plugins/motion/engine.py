@@ -187,6 +187,11 @@ class MotionEngine:
             loaded.modes[mode] = pipe
         return loaded.modes[mode]
 
+    def unload_loras(self, loaded: Loaded) -> None:
+        if loaded.adapters:
+            loaded.pipe.unload_lora_weights()
+            loaded.adapters.clear()
+
     def set_loras(self, loaded: Loaded, loras: list[tuple[MotionFile, float]]) -> list[dict[str, Any]]:
         """Activate exactly these motion LoRAs with their weights (each file loaded once)."""
         pipes = list({id(p): p for p in loaded.modes.values()}.values())

@@ -248,16 +248,23 @@ def run_generate(ctx: JobContext, params: dict[str, Any]) -> Generator[Progress,
     mode = "vid2vid" if p.init is not None else "txt2vid"
     pipe = engine.pipeline(loaded, mode)
     pipe.scheduler = _scheduler(pipe, loaded.scheduler, p.module.kind.variant)
-    lora_records = engine.set_loras(loaded, p.loras)
     window = min(int(params["context_length"]), p.module.kind.positions)
     stride = int(params["context_stride"])
     travel = len(p.travel) > 1
-    for other in loaded.modes.values():  # the pipelines share one UNet: its blocks follow the last enable
-        if other.free_noise_enabled:
-            other.disable_free_noise()
-    if p.windows or travel:
-        pipe.enable_free_noise(context_length=min(window, p.frames), context_stride=stride,
-                               prompt_interpolation_callback=_hold)
+    wanted = (min(window, p.frames), stride) if p.windows or travel else None
+    current = next(((o._free_noise_context_length, o._free_noise_context_stride) for o in loaded.modes.values()
+                    if o.free_noise_enabled), None)
+    if wanted != current or not (pipe.free_noise_enabled or wanted is None):
+        # FreeNoise swaps the UNet's transformer blocks by copying their weights, which LoRA-wrapped layers
+        # break (diffusers): unload the LoRAs first; set_loras loads them again below
+        engine.unload_loras(loaded)
+        for other in loaded.modes.values():  # the pipelines share one UNet
+            if other.free_noise_enabled:
+                other.disable_free_noise()
+        if wanted is not None:
+            pipe.enable_free_noise(context_length=wanted[0], context_stride=wanted[1],
+                                   prompt_interpolation_callback=_hold)
+    lora_records = engine.set_loras(loaded, p.loras)
     kwargs: dict[str, Any] = {
         "prompt": p.travel if travel else p.prompt,
         "negative_prompt": str(params["negative_prompt"]) or None,

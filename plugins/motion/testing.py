@@ -13,11 +13,14 @@ from typing import Any
 
 
 def tiny_adapter(channels: tuple[int, ...] = (32, 64), layers_per_block: int = 1, mid_block: bool = True,
-                 positions: int = 32, seed: int = 0, scale: float = 1.0) -> Any:
+                 positions: int = 32, seed: int = 0, scale: float = 1.0, uniform: bool = False) -> Any:
     """A random ``MotionAdapter`` for a UNet with ``channels`` per level and ``layers_per_block``.
 
     ``scale`` multiplies the output projections (diffusers initialises them small; a larger one makes the
-    motion module's effect on the frames easy to measure in tests).
+    motion module's effect on the frames easy to measure in tests). ``uniform`` zeroes the temporal
+    attention's queries and keys, so each frame attends to every frame of its window alike: the strongest,
+    simplest temporal coupling (a random module hardly couples frames, so what windows and loop do to the
+    frames would not show).
     """
     import torch
     from diffusers import MotionAdapter
@@ -26,11 +29,13 @@ def tiny_adapter(channels: tuple[int, ...] = (32, 64), layers_per_block: int = 1
     adapter = MotionAdapter(block_out_channels=tuple(channels), motion_layers_per_block=layers_per_block,
                             motion_norm_num_groups=32, motion_num_attention_heads=8, motion_max_seq_length=positions,
                             use_motion_mid_block=mid_block)
-    if scale != 1.0:
+    if scale != 1.0 or uniform:
         with torch.no_grad():
             for name, param in adapter.named_parameters():
                 if name.endswith("proj_out.weight"):
                     param.mul_(scale)
+                if uniform and name.endswith(("to_q.weight", "to_k.weight")):
+                    param.zero_()
     return adapter.eval()  # type: ignore[attr-defined]
 
 

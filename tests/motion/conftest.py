@@ -50,7 +50,7 @@ def base_model(motion_root) -> Path:
 def adapter():
     from studio_plugins.motion.testing import tiny_adapter
 
-    return tiny_adapter(CHANNELS, 1, mid_block=True, scale=8.0)
+    return tiny_adapter(CHANNELS, 1, mid_block=True)
 
 
 @pytest.fixture(scope="session")
