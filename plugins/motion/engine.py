@@ -79,7 +79,8 @@ def unet_layout(model: Path) -> tuple[tuple[int, ...], int]:
     try:
         config = json.loads((model / "unet" / "config.json").read_text(encoding="utf-8"))
         layers = config.get("layers_per_block", 2)
-        return tuple(int(c) for c in config["block_out_channels"]), int(layers if isinstance(layers, int) else max(layers))
+        per_level = int(layers if isinstance(layers, int) else max(layers))
+        return tuple(int(c) for c in config["block_out_channels"]), per_level
     except (OSError, ValueError, KeyError, TypeError):
         raise BadInputError(f"{model.name} has no readable unet/config.json.") from None
 
@@ -166,7 +167,7 @@ class MotionEngine:
         except (OSError, ValueError, RuntimeError, TypeError) as exc:
             raise BadInputError(f"Could not load the model {model.name}: {str(exc).splitlines()[0][:200]}") from None
         adapter = load_adapter(module, dtype)
-        pipe = AnimateDiffPipeline(vae=base.vae, text_encoder=base.text_encoder, tokenizer=base.tokenizer,
+        pipe: Any = AnimateDiffPipeline(vae=base.vae, text_encoder=base.text_encoder, tokenizer=base.tokenizer,
                                    unet=base.unet, motion_adapter=adapter, scheduler=base.scheduler,
                                    feature_extractor=None, image_encoder=None)
         pipe.set_progress_bar_config(disable=True)

@@ -48,7 +48,8 @@ class MotionKind:
 
     @property
     def label(self) -> str:
-        base = {"sd15": "SD 1.5", "sdxl": "SDXL"}.get(self.base, "custom ({})".format(",".join(map(str, self.channels))))
+        custom = "custom ({})".format(",".join(map(str, self.channels)))
+        base = {"sd15": "SD 1.5", "sdxl": "SDXL"}.get(self.base, custom)
         if self.kind == "lora":
             return f"motion LoRA for {base}"
         variant = {"lightning": " (AnimateDiff-Lightning)", "lcm": " (AnimateLCM)"}.get(self.variant, "")

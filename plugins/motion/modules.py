@@ -37,7 +37,8 @@ SUFFIXES = (".safetensors", *PICKLE_SUFFIXES)
 A1111_DIRS = ("models/AnimateDiff", "models/motion_lora", "extensions/sd-webui-animatediff/model",
               "extensions/sd-webui-animatediff/models")
 COMFYUI_DIRS = ("models/animatediff_models", "models/AnimateDiff", "models/animatediff_motion_lora",
-                "custom_nodes/ComfyUI-AnimateDiff-Evolved/models", "custom_nodes/ComfyUI-AnimateDiff-Evolved/motion_lora")
+                "custom_nodes/ComfyUI-AnimateDiff-Evolved/models",
+                "custom_nodes/ComfyUI-AnimateDiff-Evolved/motion_lora")
 
 
 def builtin_dir() -> Path:
@@ -102,7 +103,8 @@ class MotionLibrary:
     def roots(self) -> list[tuple[Path, str]]:
         roots = [(builtin_dir(), "built-in")]
         roots += [(Path(p).expanduser(), "folder") for p in self.settings.get("motion_dirs", []) or []]
-        for key, subs, label in (("a1111_dirs", A1111_DIRS, "AUTOMATIC1111"), ("comfyui_dirs", COMFYUI_DIRS, "ComfyUI")):
+        for key, subs, label in (("a1111_dirs", A1111_DIRS, "AUTOMATIC1111"),
+                                 ("comfyui_dirs", COMFYUI_DIRS, "ComfyUI")):
             for base in self.settings.get(key, []) or []:
                 roots += [(Path(base).expanduser() / sub, label) for sub in subs]
         return roots
@@ -223,7 +225,7 @@ def load_adapter(item: MotionFile, dtype: Any) -> Any:
             raise BadInputError(f"Could not load the motion module {item.path.name}: {str(exc)[:200]}") from None
     assert item.header is not None
     config = adapter_config(item.kind, item.header.metadata)
-    adapter = MotionAdapter(**config)
+    adapter: Any = MotionAdapter(**config)
     weights = convert_module_keys(state_dict(item))
     expected = {k for k in adapter.state_dict() if not k.endswith("pos_embed.pe")}
     missing, unexpected = sorted(expected - set(weights)), sorted(set(weights) - expected)
@@ -248,7 +250,8 @@ def lora_state_dict(item: MotionFile) -> dict[str, Any]:
     for key, value in state_dict(item).items():
         new = _rename(key).replace(".processor.", ".")
         for proj in ("to_q", "to_k", "to_v"):
-            new = new.replace(f".{proj}_lora.down.", f".{proj}.lora_A.").replace(f".{proj}_lora.up.", f".{proj}.lora_B.")
+            new = new.replace(f".{proj}_lora.down.", f".{proj}.lora_A.")
+            new = new.replace(f".{proj}_lora.up.", f".{proj}.lora_B.")
         new = new.replace(".to_out_lora.down.", ".to_out.0.lora_A.").replace(".to_out_lora.up.", ".to_out.0.lora_B.")
         new = new.replace(".lora.down.", ".lora_A.").replace(".lora.up.", ".lora_B.")
         if not new.startswith("unet."):

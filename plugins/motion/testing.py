@@ -26,7 +26,7 @@ def tiny_adapter(channels: tuple[int, ...] = (32, 64), layers_per_block: int = 1
     from diffusers import MotionAdapter
 
     torch.manual_seed(seed)
-    adapter = MotionAdapter(block_out_channels=tuple(channels), motion_layers_per_block=layers_per_block,
+    adapter: Any = MotionAdapter(block_out_channels=tuple(channels), motion_layers_per_block=layers_per_block,
                             motion_norm_num_groups=32, motion_num_attention_heads=8, motion_max_seq_length=positions,
                             use_motion_mid_block=mid_block)
     if scale != 1.0 or uniform:
@@ -36,7 +36,7 @@ def tiny_adapter(channels: tuple[int, ...] = (32, 64), layers_per_block: int = 1
                     param.mul_(scale)
                 if uniform and name.endswith(("to_q.weight", "to_k.weight")):
                     param.zero_()
-    return adapter.eval()  # type: ignore[attr-defined]
+    return adapter.eval()
 
 
 def to_original_key(key: str) -> str:

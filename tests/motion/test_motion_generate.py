@@ -89,7 +89,8 @@ def test_a_motion_lora_changes_the_motion_with_its_weight(generate, motion_lora)
     none = frames_of(generate())
     zero = frames_of(generate(motion_lora=f"{motion_lora}:0"))
     full = frames_of(generate(motion_lora=f"{motion_lora}:1"))
-    print(f"motion LoRA: weight 0 vs none {np.abs(zero - none).mean():.4f}, weight 1 vs 0 {np.abs(full - zero).mean():.3f}")
+    print(f"motion LoRA: weight 0 vs none {np.abs(zero - none).mean():.4f}, "
+          f"weight 1 vs 0 {np.abs(full - zero).mean():.3f}")
     assert np.abs(full - zero).mean() > 0.5
     assert np.abs(zero - none).mean() < 0.05
     record = generate(motion_lora=f"{motion_lora}:0.5").result.clips[0].record
