@@ -57,7 +57,7 @@ def run_animatediff(engine: MotionEngine, pipe: Any, kwargs: dict[str, Any], can
                     total: int, loop: bool, frames: int, preview_every: int = 1,
                     ) -> Generator[Progress, None, Any]:
     """Call ``pipe(**kwargs)`` on the worker thread; yield a Progress per step; return its output."""
-    events: queue.SimpleQueue[tuple[int, int, Any]] = queue.SimpleQueue()
+    events: queue.SimpleQueue[tuple[int, int, Any] | None] = queue.SimpleQueue()
     stop = threading.Event()
     offsets = loop_offsets(frames, total) if loop else []
     inputs = ["latents", "prompt_embeds"] if loop else ["latents"]
@@ -96,20 +96,13 @@ def run_animatediff(engine: MotionEngine, pipe: Any, kwargs: dict[str, Any], can
             raise
 
     future = engine.executor.submit(work)
+    future.add_done_callback(lambda _f: events.put(None))  # wakes the loop at once when the call ends
     try:
         while True:
-            try:
-                step, steps, image = events.get(timeout=0.05)
-            except queue.Empty:
-                if not future.done():
-                    continue
-                while True:
-                    try:
-                        step, steps, image = events.get_nowait()
-                    except queue.Empty:
-                        break
-                    yield Progress(step, steps, f"step {step}/{steps}", preview=image)
+            event = events.get()
+            if event is None:
                 break
+            step, steps, image = event
             yield Progress(step, steps, f"step {step}/{steps}", preview=image)
         return future.result()
     finally:
