@@ -73,6 +73,10 @@ class Param:
     - ``soft_range``: a slider's ends when they differ from ``minimum``..``maximum``;
     - ``minimum_label``: what the minimum means, shown in its place ("Random" for a seed of -1);
     - ``random_button``: a dice button that picks a random value, and one that reuses the last run's.
+
+    ``repeat`` (``text`` parameters): on the CLI the option may be given several times
+    (``--prompt-at 8:a cat --prompt-at 16:a dog``), its values joined one per line; in the GUI it is a
+    several-line box with one entry per line. One value either way: the action splits the lines.
     """
 
     name: str
@@ -93,6 +97,7 @@ class Param:
     soft_range: tuple[float, float] | None = None
     minimum_label: str = ""
     random_button: bool = False
+    repeat: bool = False
 
     def choice_label(self, value: str) -> str:
         """How a choice is shown in the window."""

@@ -53,6 +53,14 @@ from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSecti
 from studio.results import OutputBoxes, OutputClip, OutputScores
 from studio.settings import cache_dir, config_dir
 from studio.settingspage import Ask, Setting, SettingsButton, SettingsPage
+from studio.weights import (
+    PICKLE_SUFFIXES,
+    SafetensorsHeader,
+    TensorInfo,
+    header_from_state_dict,
+    load_pickle_state_dict,
+)
+from studio.weights import read_header as read_safetensors_header
 
 __all__ = [
     # the application
@@ -88,6 +96,9 @@ __all__ = [
     # reading files
     "load_image", "load_mask", "LoadedImage", "sha256_file", "check_file", "check_pixel_count", "decoding",
     "MAX_PIXELS",
+    # model weight files: a safetensors header (names, shapes, truncation), pickles loaded weights-only
+    "read_safetensors_header", "SafetensorsHeader", "TensorInfo", "PICKLE_SUFFIXES", "load_pickle_state_dict",
+    "header_from_state_dict",
     "IMAGE_SUFFIXES",
     # writing files, and where they go
     "atomic_path", "atomic_write_bytes", "atomic_dir", "config_dir", "cache_dir", "assets_dir", "builtin_models_dir",

@@ -55,6 +55,9 @@ def _add_param(parser: argparse.ArgumentParser, param: Param, positional: bool) 
                             help=help_text)
     elif param.kind == "choice":
         parser.add_argument(flag, dest=param.name, choices=param.choices, default=None, help=help_text)
+    elif param.repeat:
+        parser.add_argument(flag, dest=param.name, metavar=param.metavar or "TEXT", action="append", default=None,
+                            help=help_text + " (may be given several times)")
     else:
         metavar = param.metavar or {"int": "N", "float": "X", "image": "FILE", "mask": "FILE", "path": "PATH",
                                     "frame": "FILE", "clip": "VIDEO", "boxes": "JSON"}.get(param.kind, "TEXT")
@@ -184,7 +187,7 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
             if raw is not None and param.kind != "mask":
                 first_input = first_input or Path(raw)
         else:
-            values[param.name] = raw
+            values[param.name] = "\n".join(raw) if isinstance(raw, list) else raw
     job = Job(action=action, params=values)
     execute(job, app, _progress_printer(sys.stderr.isatty() or os.environ.get("STUDIO_PROGRESS") == "1"))
     if job.state == JobState.FAILED:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from studio.document.provenance import Record
     from studio.export import ExportReport
     from studio.jobs import Job, Listener
+    from studio.media import ClipInput
     from studio.pluginhost import PluginHost
     from studio.results import OutputBoxes
     from studio.runtime import Runtime
@@ -97,6 +98,12 @@ class PluginContext:
         ``options`` default to :meth:`export_options` (the user's export settings).
         """
         return self._app().export.export_image(pixels, dest, record, self._options(options), fmt, cancel)
+
+    def export_clip(self, clip: ClipInput, dest: str | Path, options: dict[str, Any] | None = None,
+                    cancel: threading.Event | None = None) -> ExportReport:
+        """Write a clip (MP4, WebM, GIF or a PNG folder) through the export pipeline: every frame watermarked,
+        the file signed where the format allows, atomically. The clip's ``record`` describes it."""
+        return self._app().export.export_clip(clip, dest, self._options(options), cancel=cancel)
 
     def export_file(self, source: str | Path, dest: str | Path, record: Record,
                     options: dict[str, Any] | None = None, cancel: threading.Event | None = None) -> ExportReport:
