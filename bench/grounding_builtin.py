@@ -11,8 +11,9 @@ Held-out scenes (1-3 shapes, a seed range training never uses) rendered by the w
   shape", "the bigger shape", "the red one on the left" …) → the right shape (IoU ≥ 0.5);
 - questions ("what colour is the star?", "what shape is the red one?", "how big is the …?", "where is
   the …?") → the right answer and its box at IoU ≥ 0.5;
-- video: rendered motion clips (a shape moving between two cells, 16 frames, a still distractor) →
-  identity switches per 100 frames and the fraction of frames with the right box.
+- video: rendered motion clips (a shape moving between two cells, 16 frames, a still distractor of another
+  colour or kind that its path never passes under) → identity switches per 100 frames and the fraction of
+  frames with the right box; and two look-alike shapes whose paths cross (identities through the crossing).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ from plugins.grounding.track import Tracker, iou  # noqa: E402
 from plugins.grounding.types import Found  # noqa: E402
 from studio.world import render, render_motion, sample_scene  # noqa: E402
 from studio.world.render import boxes as true_boxes  # noqa: E402
+from studio.world.scene import cell_center  # noqa: E402
 from studio.world.vocab import COLOURS, KINDS, POSITIONS  # noqa: E402
 
 
@@ -50,13 +53,18 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seed", type=int, default=9001)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the per-picture time is measured so)")
     args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     model = load(args.model)
     rng = np.random.default_rng([args.seed, 14])
     stats: dict[str, list[bool]] = {k: [] for k in ("present", "absent", "referring", "answer", "attr_kind",
                                                      "attr_colour")}
     fails: dict[str, list[str]] = {k: [] for k in stats}
-    t_detect = []
+    t_detect: list[float] = []
+    n_boxes = 0
     for i in range(args.n):
         side = (64, 128, 256)[i % 3]
         scene = sample_scene(rng, n_shapes=int(rng.integers(1, 4)), size=side)
@@ -65,25 +73,29 @@ def main() -> None:
         t0 = time.perf_counter()
         found_scene = model.scene(img)
         t_detect.append(time.perf_counter() - t0)
+        n_boxes += len(found_scene.shapes)
         shapes = scene.shapes
-        # present: name one shape by a random subset of its attributes, unique in the scene
-        j = int(rng.integers(len(shapes)))
-        s = shapes[j]
-        forms = [f"the {s.colour} {s.kind}", f"the {s.size} {s.colour} {s.kind}", f"a {s.colour} {s.kind}",
-                 f"the {s.kind}", f"the {s.colour} shape"]
-        ok_forms = []
-        for text in forms:
-            q = Q.parse(text)
-            unique = [k for k in shapes if (q.kind in (None, k.kind)) and (q.colour in (None, k.colour))
-                      and (q.size in (None, k.size))]
-            if len(unique) == 1:
-                ok_forms.append(text)
-        text = ok_forms[int(rng.integers(len(ok_forms)))] if ok_forms else forms[1]
-        found, _ = Q.resolve(found_scene, text)
-        hit = _hit(found, truth[j])
-        stats["present"].append(hit)
-        if not hit:
-            fails["present"].append(f"{i} {text!r} got {[(f.attributes.get('colour'), f.attributes.get('kind')) for f in found]}")
+        # present: name one shape by a random subset of its attributes that fits it alone in the scene
+        for j in rng.permutation(len(shapes)):
+            s = shapes[int(j)]
+            forms = [f"the {s.colour} {s.kind}", f"the {s.size} {s.colour} {s.kind}", f"a {s.colour} {s.kind}",
+                     f"the {s.kind}", f"the {s.colour} shape"]
+            ok_forms = []
+            for text in forms:
+                q = Q.parse(text)
+                fits = [k for k in shapes if (q.kind in (None, k.kind)) and (q.colour in (None, k.colour))
+                        and (q.size in (None, k.size))]
+                if len(fits) == 1:
+                    ok_forms.append(text)
+            if ok_forms:
+                text = ok_forms[int(rng.integers(len(ok_forms)))]
+                found, _ = Q.resolve(found_scene, text)
+                hit = _hit(found, truth[int(j)])
+                stats["present"].append(hit)
+                if not hit:
+                    got = [(f.attributes.get("colour"), f.attributes.get("kind")) for f in found]
+                    fails["present"].append(f"{i} {text!r} got {got}")
+                break
         # attributes read on the best-matching detection of each true shape
         for k, sh in enumerate(shapes):
             best = max(found_scene.shapes, key=lambda d: iou(d.box, truth[k]), default=None)
@@ -158,24 +170,31 @@ def main() -> None:
     switches = frames_right = frames_total = 0
     vrng = np.random.default_rng([args.seed, 15])
     for _v in range(max(10, args.n // 10)):
-        scene = sample_scene(vrng, n_shapes=2, size=128)
-        mover = scene.shapes[0]
-        cells = list(POSITIONS)
-        start, end = cells[int(vrng.integers(9))], cells[int(vrng.integers(9))]
+        while True:  # a mover whose path never passes under the still shape (that would hide it)
+            scene = sample_scene(vrng, n_shapes=2, size=128)
+            mover = scene.shapes[0]
+            cells = list(POSITIONS)
+            start, end = cells[int(vrng.integers(9))], cells[int(vrng.integers(9))]
+            from studio.world.render import shape_bbox
+
+            p0 = cell_center(mover.kind, mover.size, start, mover.scale, 128)
+            p1 = cell_center(mover.kind, mover.size, end, mover.scale, 128)
+            still = shape_bbox(scene.shapes[1], 128, pad=2.0)
+            path = [shape_bbox(replace(mover, center=(p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t)), 128)
+                    for t in np.linspace(0, 1, 16)]
+            other = scene.shapes[1]
+            apart = all(b[2] < still[0] or still[2] < b[0] or b[3] < still[1] or still[3] < b[1] for b in path)
+            if start != end and (other.colour, other.kind) != (mover.colour, mover.kind) and apart:
+                break
         frames = render_motion(scene, 16, start, end)
         tracker = Tracker()
         ids = []
-        from dataclasses import replace
 
         for f_i, frame in enumerate(frames):
             fs = model.scene(frame)
             found, _ = Q.resolve(fs, f"the {mover.colour} {mover.kind}")
             tid = tracker.update(f_i, found)
             t = f_i / 15
-            from studio.world.scene import cell_center
-
-            p0 = cell_center(mover.kind, mover.size, start, mover.scale, 128)
-            p1 = cell_center(mover.kind, mover.size, end, mover.scale, 128)
             moved = replace(mover, center=(p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t))
             tb = true_boxes(scene.with_shape(0, moved))[0].xyxy
             frames_total += 1
@@ -183,6 +202,41 @@ def main() -> None:
                 frames_right += 1
                 ids.append(tid[0])
         switches += sum(1 for a, b in zip(ids, ids[1:], strict=False) if a != b)
+    # two look-alike shapes (same kind and colour) whose paths cross: identities through the crossing
+    from studio.world import Scene, Shape
+    from studio.world import render as render_scene
+
+    crng = np.random.default_rng([args.seed, 17])
+    cross_switch = cross_found = cross_total = 0
+    for _c in range(max(10, args.n // 10)):
+        kind, colour = KINDS[int(crng.integers(4))], ["red", "green", "blue", "yellow"][int(crng.integers(4))]
+        a = Shape(kind, colour, "small", "left")
+        b = Shape(kind, colour, "small", "top")
+        y_row = float(crng.uniform(0.35, 0.65))
+        x_col = float(crng.uniform(0.35, 0.65))
+        lag = float(crng.uniform(-0.3, 0.3))  # the vertical one reaches the crossing earlier or later
+        last: dict[int, int] = {}
+        for f_i in range(16):
+            t = f_i / 15
+            pa = (0.15 + 0.7 * t, y_row)
+            pb = (x_col, 0.15 + 0.7 * min(1.0, max(0.0, t + lag)))
+            frame = render_scene(Scene((replace(a, center=pa), replace(b, center=pb)), "black", 128))
+            truth = true_boxes(Scene((replace(a, center=pa), replace(b, center=pb)), "black", 128))
+            found, _ = Q.resolve(model.scene(frame), f"{colour} {kind}s")
+            if f_i == 0:
+                tracker = Tracker()
+            ids = tracker.update(f_i, found)
+            cross_total += len(truth)
+            if found:  # one box per object (Hungarian on IoU), as MOT metrics count
+                from scipy.optimize import linear_sum_assignment
+
+                m = np.array([[iou(f.box, tb.xyxy) for f in found] for tb in truth])
+                for r, c in zip(*linear_sum_assignment(-m), strict=True):
+                    if m[r, c] >= 0.5:
+                        cross_found += 1
+                        if int(r) in last and last[int(r)] != ids[int(c)]:
+                            cross_switch += 1
+                        last[int(r)] = ids[int(c)]
     # scenes drawn by other code (Pillow, no anti-aliasing, CSS colours, other proportions)
     from pil_shapes import draw_scene
 
@@ -214,10 +268,14 @@ def main() -> None:
     print(f"kind read right / colour read right:   {pct['attr_kind']:.1f}% / {pct['attr_colour']:.1f}%")
     print(f"video: right box in {100.0 * frames_right / max(1, frames_total):.1f}% of {frames_total} frames; "
           f"identity switches per 100 frames: {100.0 * switches / max(1, frames_total):.2f}")
+    print(f"video, two look-alikes crossing: found {100.0 * cross_found / max(1, cross_total):.1f}% of "
+          f"{cross_total} object-frames; identity switches per 100 object-frames: "
+          f"{100.0 * cross_switch / max(1, cross_total):.2f}")
     print(f"other renderer (Pillow): asked shape found {100 * np.mean(other['present']):.1f}% "
           f"(n={len(other['present'])}), absent → no box {100 * np.mean(other['absent']):.1f}% "
           f"(n={len(other['absent'])})")
-    print(f"detection: {1000 * float(np.median(t_detect)):.1f} ms per picture (median, CPU)")
+    print(f"detection: {1000 * float(np.median(t_detect)):.1f} ms per picture (median, CPU, {args.threads} thread(s)); "
+          f"{n_boxes / float(np.sum(t_detect)):.0f} boxes/s")
     for k, v in fails.items():
         if v:
             print(f"  {k} failures (first 8): " + "; ".join(v[:8]))
