@@ -49,7 +49,6 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from studio.application import StudioApp
-    from studio.document import Box, BoxLayer
     from studio.gui.mainwindow import MainWindow
 
     qt = QApplication.instance() or QApplication([])
@@ -65,7 +64,25 @@ def main() -> None:
         window.show()
     settle(qt, 1.5)
 
+    only = set(sys.argv[1:])  # e.g. "ground": only these flows
+
+    def want(name: str) -> bool:
+        return not only or name in only
+
     # generate: four pictures of the built-in model
+    if want("generate"):
+        generate_flow(qt, window)
+    if want("verify"):
+        verify_flow(qt, window)
+    if want("timeline"):
+        timeline_flow(qt, window)
+    if want("ground"):
+        ground_flow(qt, window)
+    sys.stdout.flush()
+    os._exit(0)  # reports may still be running; they are not needed here
+
+
+def generate_flow(qt, window) -> None:  # type: ignore[no-untyped-def]
     window.action_picker.setCurrentIndex(window.action_picker.findData("generate"))
     panel = window.action_panels["generate"]
     panel.editors["prompt"].setPlainText("a large red star in the centre on a white background")
@@ -76,14 +93,20 @@ def main() -> None:
     settle(qt, 1.0)
     shoot(window, "generate")
 
-    # verify: a file with Content Credentials and ingredients
+
+def verify_flow(qt, window) -> None:  # type: ignore[no-untyped-def]
+    """A file with Content Credentials and ingredients."""
     window.open_file(SHARED / "c2pa-samples" / "adobe-20220124-CAI.jpg")
     window.docks["Verify"].raise_()
     wait(qt, lambda: bool(getattr(window.report_panel, "sections", None)), 90)
     settle(qt, 1.0)
     shoot(window, "verify")
 
-    # timeline: a video split at the playhead, boxes over the canvas
+
+def timeline_flow(qt, window) -> None:  # type: ignore[no-untyped-def]
+    """A video split at the playhead, boxes over the canvas."""
+    from studio.document import Box, BoxLayer
+
     window.new_document()
     settle(qt, 0.3)
     window.open_file(SHARED / "media-samples" / "legacy.mp4")
@@ -98,7 +121,9 @@ def main() -> None:
     settle(qt, 2.0)
     shoot(window, "timeline")
 
-    # grounding: words in, a box layer over the shapes
+
+def ground_flow(qt, window) -> None:  # type: ignore[no-untyped-def]
+    """Words in, a box layer over the shapes."""
     import numpy as np
     from PIL import Image
 
@@ -114,15 +139,13 @@ def main() -> None:
     window.open_file(picture)
     window.action_picker.setCurrentIndex(window.action_picker.findData("grounding.find"))
     panel = window.action_panels["grounding.find"]
-    panel.editors["query"].setPlainText("the small red circle. the blue star. the left one")
+    panel.editors["query"].setPlainText("the small red circle. the blue star. the biggest shape")
     before = len(window.runner.jobs)
     panel.run_button.click()
     wait(qt, lambda: len(window.runner.jobs) > before and window.runner.jobs[-1].state.done)
     window.canvas.fit()
     settle(qt, 1.5)
     shoot(window, "ground")
-    sys.stdout.flush()
-    os._exit(0)  # reports may still be running; they are not needed here
 
 
 if __name__ == "__main__":
