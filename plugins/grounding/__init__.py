@@ -126,14 +126,16 @@ def run_mask(ctx: Any, params: dict[str, Any]) -> Run:
     h, w = rgb.shape[:2]
     bw, bh = found_boxes.size
     sx, sy = w / max(1, bw), h / max(1, bh)
-    from .cli import mask_of
+    from .cli import mask_of, sam_folder
 
     boxes = [b for b in found_boxes.boxes if b.frame is None or b.frame == getattr(layer, "frame", b.frame)]
     found = [Found((b.x0 * sx, b.y0 * sy, b.x1 * sx, b.y1 * sy), b.label, b.score or 1.0) for b in boxes]
-    yield Progress(0, 1, f"making a mask from {len(found)} boxes")
-    mask = mask_of(rgb, found)
+    sam = sam_folder(_folders(ctx))
+    yield Progress(0, 1, f"making a mask from {len(found)} boxes" + (f" with {sam.name}" if sam else ""))
+    mask, methods = mask_of(rgb, found, sam, getattr(getattr(ctx, "plugin", None), "state", None))
     yield Progress(1, 1)
-    return ActionResult(masks=[OutputImage(mask, name=f"Mask: {found_boxes.name}", kind="mask")])
+    return ActionResult(masks=[OutputImage(mask, name=f"Mask: {found_boxes.name}", kind="mask")],
+                        messages=[f"mask by {', '.join(dict.fromkeys(methods))}"])
 
 
 def run_check(ctx: Any, params: dict[str, Any]) -> Run:

@@ -114,23 +114,31 @@ def _box_json(b: Box, video: bool) -> dict[str, Any]:
     return item
 
 
-def mask_of(rgb: np.ndarray, found: list[Found]) -> np.ndarray:
-    """One mask (uint8 0/255) of every found object: the model's own mask when it gives one, else box → mask."""
+def sam_folder(folders: list[Path]) -> Path | None:
+    """The first SAM/SAM2 model in the grounding model folders (boxes become masks with it), or None."""
+    from .library import find_models
+
+    for model in find_models(folders):
+        if model.segments:
+            return model.path
+    return None
+
+
+def mask_of(rgb: np.ndarray, found: list[Found], sam: Path | None = None,
+            cache: dict[str, Any] | None = None) -> tuple[np.ndarray, list[str]]:
+    """One mask (uint8 0/255) of every found object: box-prompted SAM when a SAM model is given, else GrabCut
+    from the box (seeded by the detector's own mask when it gives one)."""
+    from .masks import box_to_mask
+
     h, w = rgb.shape[:2]
     out = np.zeros((h, w), dtype=bool)
+    methods = []
     for f in found:
-        if f.mask is not None and f.mask.shape == (h, w) and f.mask.any():
-            out |= f.mask
-            continue
-        try:
-            from .masks import box_to_mask
-
-            m, _method = box_to_mask(rgb, f.box)
-            out |= m
-        except ImportError:  # pragma: no cover
-            x0, y0, x1, y1 = (int(round(v)) for v in f.box)
-            out[y0:y1, x0:x1] = True
-    return out.astype(np.uint8) * 255
+        hint = f.mask if f.mask is not None and f.mask.shape == (h, w) and f.mask.any() else None
+        m, method = box_to_mask(rgb, f.box, sam_folder=sam, hint_mask=None if sam else hint, cache=cache)
+        out |= m
+        methods.append(method)
+    return out.astype(np.uint8) * 255, methods
 
 
 def run(args: argparse.Namespace, ctx: PluginContext) -> int:
@@ -175,9 +183,11 @@ def run(args: argparse.Namespace, ctx: PluginContext) -> int:
     notes = list(getattr(backend, "notes", []))
     if notes:
         result["notes"] = notes
-    written = _write_outputs(args, rgb, boxes, found, size, path, None)
+    written = _write_outputs(args, ctx, rgb, boxes, found, size, path, None)
     if written:
         result["written"] = written
+    if getattr(args, "mask_method", None):
+        result["mask_method"] = args.mask_method
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -206,7 +216,8 @@ def _video_frame(path: Path, index: int) -> tuple[np.ndarray, tuple[int, int]]:
     raise BadInputError(f"The video ended before frame {index}.")
 
 
-def _write_outputs(args: argparse.Namespace, rgb: np.ndarray | None, boxes: list[Box], found: list[Found],
+def _write_outputs(args: argparse.Namespace, ctx: PluginContext, rgb: np.ndarray | None, boxes: list[Box],
+                   found: list[Found],
                    size: tuple[int, int], path: Path, video: engine.VideoResult | None) -> list[str]:
     written = []
     if args.coco:
@@ -218,8 +229,10 @@ def _write_outputs(args: argparse.Namespace, rgb: np.ndarray | None, boxes: list
             write_coco(Path(args.coco), boxes, size, path.name)
         written.append(str(args.coco))
     if args.mask and rgb is not None:
-        _write_picture(Path(args.mask), mask_of(rgb, found))
+        mask, methods = mask_of(rgb, found, sam_folder(_model_folders(ctx)), ctx.state)
+        _write_picture(Path(args.mask), mask)
         written.append(str(args.mask))
+        args.mask_method = ", ".join(dict.fromkeys(methods))
     if args.overlay and rgb is not None and video is None:
         _write_picture(Path(args.overlay), draw_boxes(rgb, boxes))
         written.append(str(args.overlay))
@@ -234,7 +247,7 @@ def _run_video(args: argparse.Namespace, ctx: PluginContext, path: Path, backend
     res = engine.ground_frames(backend, clip.frames(), query_list, threshold, max_boxes, clip.fps, clip.count,
                                clip.size)
     notes = res.notes + list(getattr(backend, "notes", []))
-    written = _write_outputs(args, None, res.boxes, [], clip.size, path, res)
+    written = _write_outputs(args, ctx, None, res.boxes, [], clip.size, path, res)
     if args.overlay:
         from studio.api import Record, encode_video
 

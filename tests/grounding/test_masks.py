@@ -125,3 +125,24 @@ def test_a_sam_folder_is_checked_before_loading(tmp_path, tiny_sam):
     (tmp_path / "pytorch_model.bin").write_bytes(b"pickle")
     with pytest.raises(StudioError, match="no .safetensors"):
         box_to_mask(np.zeros((8, 8, 3), np.uint8), (0, 0, 4, 4), sam_folder=tmp_path)
+
+
+def test_ground_mask_uses_a_sam_model_from_the_grounding_folders(tiny_sam, tmp_path, capsys):
+    """With a SAM folder in Settings → Grounding, `studio ground --mask` prompts SAM with the found box."""
+    import json
+    import os
+    from pathlib import Path
+
+    from PIL import Image
+
+    from studio.cli import main
+
+    config = Path(os.environ["STUDIO_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "settings.json").write_text(json.dumps({"plugins": {"grounding": {"model_dirs": [str(tiny_sam)]}}}))
+    picture = tmp_path / "scene.png"
+    Image.fromarray(render(sample_scene(np.random.default_rng(4), n_shapes=1, size=128))).save(picture)
+    out = tmp_path / "mask.png"
+    assert main(["ground", str(picture), "the shape", "--mask", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mask_method"].startswith("sam") and Image.open(out).size == (128, 128)
