@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--caption-dropout", type=float, default=0.1)
     ap.add_argument("--short-captions", type=float, default=0.0,
                     help="share of captions that leave attributes out (\"a blue square\", \"a star on white\")")
+    ap.add_argument("--motion-captions", type=float, default=0.0,
+                    help="share of scenes that are a frame of a motion clip, captioned \"... moving right ...\"")
     ap.add_argument("--no-warm-start", action="store_true")
     ap.add_argument("--log-every", type=int, default=25)
     return ap.parse_args(argv)

@@ -99,3 +99,18 @@ def read_motion(frames: list[np.ndarray], min_travel: float = 0.15) -> MotionRea
             changes.append(float(diff[both].mean()))
     return MotionReading(direction, disp, [r.kind for r in readings], [r.colour for r in readings],
                          [r.kind is not None for r in readings], float(np.mean(changes)) if changes else 0.0)
+
+
+def sample_motion_frame(rng: np.random.Generator, image_size: int = 64) -> tuple[np.ndarray, str]:
+    """One frame, at a random point of its path, of a clip :func:`sample_motion` could make, with the clip's
+    caption (teaches a text-to-image model the motion words, as video frames teach AnimateDiff's base)."""
+    direction = list(DIRECTIONS)[int(rng.integers(len(DIRECTIONS)))]
+    background = list(BACKGROUNDS)[int(rng.integers(len(BACKGROUNDS)))]
+    start, end = _PATHS[direction][int(rng.integers(3))]
+    shape = sample_shape(rng, image_size, background, start, jitter=False)
+    p0 = cell_center(shape.kind, shape.size, start, shape.scale, image_size)
+    p1 = cell_center(shape.kind, shape.size, end, shape.scale, image_size)
+    t = float(rng.random())
+    centre = (p0[0] + (p1[0] - p0[0]) * t, p0[1] + (p1[1] - p0[1]) * t)
+    frame = render(Scene((replace(shape, center=centre),), background, image_size))
+    return frame, motion_caption(shape.size, shape.colour, shape.kind, direction, background)

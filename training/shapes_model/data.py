@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from studio.world import Scene, caption, render, sample_scene, short_caption
+from studio.world.motion import sample_motion_frame
 
 #: Fixed prompts of the training previews and of ``sample_grid.py``'s contact sheet.
 PREVIEW_PROMPTS = [
@@ -28,7 +29,8 @@ def render_batch(
     single_fraction: float = 0.8,
     caption_dropout: float = 0.0,
     image_size: int = 64,
-    scenes_out: list[Scene] | None = None,
+    scenes_out: list[Scene | None] | None = None,
+    motion_fraction: float = 0.0,
 ) -> tuple[torch.Tensor, list[str]]:
     """Render ``batch_size`` random scenes.
 
@@ -39,6 +41,12 @@ def render_batch(
     images = np.empty((batch_size, image_size, image_size, 3), dtype=np.uint8)
     captions: list[str] = []
     for i in range(batch_size):
+        if motion_fraction > 0 and rng.random() < motion_fraction:  # a frame of a motion clip, its caption
+            images[i], text = sample_motion_frame(rng, image_size)
+            if scenes_out is not None:
+                scenes_out.append(None)
+            captions.append("" if rng.random() < caption_dropout else text)
+            continue
         if rng.random() < single_fraction:
             scene = sample_scene(rng, n_shapes=1, size=image_size)
         else:
@@ -85,13 +93,16 @@ class LatentPool:
         single_fraction: float = 0.85,
         chunk: int = 128,
         short_fraction: float = 0.0,
+        motion_fraction: float = 0.0,
     ) -> None:
         self.encode = encode
         self.rng = rng
         self.single_fraction = single_fraction
         #: share of sampled captions that leave attributes out (``short_caption``), 0 for full captions only
         self.short_fraction = short_fraction
-        self.scenes: list[Scene] = []
+        #: share of scenes that are a frame of a motion clip with its caption ("... moving right ...")
+        self.motion_fraction = motion_fraction
+        self.scenes: list[Scene | None] = []
         means, stds, captions = [], [], []
         for _ in range(0, size, chunk):
             m, s, c = self._fresh(chunk)
@@ -105,8 +116,9 @@ class LatentPool:
         self.scenes = self.scenes[:size]
 
     def _fresh(self, n: int) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        scenes: list[Scene] = []
-        images, captions = render_batch(self.rng, n, self.single_fraction, scenes_out=scenes)
+        scenes: list[Scene | None] = []
+        images, captions = render_batch(self.rng, n, self.single_fraction, scenes_out=scenes,
+                                        motion_fraction=self.motion_fraction)
         self._new_scenes = scenes
         mean, std = self.encode(images)
         return mean.half(), std.half(), captions
@@ -133,6 +145,7 @@ class LatentPool:
         return latents, captions
 
     def _caption(self, i: int) -> str:
-        if self.short_fraction > 0 and self.rng.random() < self.short_fraction:
-            return short_caption(self.scenes[i], self.rng)[0]
+        scene = self.scenes[i]
+        if scene is not None and self.short_fraction > 0 and self.rng.random() < self.short_fraction:
+            return short_caption(scene, self.rng)[0]
         return self.captions[i]

@@ -140,7 +140,8 @@ class Trainer:
         a = self.args
         if self.pool is None:
             self.pool = LatentPool(self._encode, self.rng, a.pool_size, a.single_fraction,
-                                   short_fraction=getattr(a, "short_captions", 0.0))
+                                   short_fraction=getattr(a, "short_captions", 0.0),
+                                   motion_fraction=getattr(a, "motion_captions", 0.0))
         else:
             self.pool.refresh(a.pool_refresh)
         latents, captions = self.pool.sample(a.batch, a.caption_dropout)
