@@ -55,11 +55,13 @@ DIRECTIONS = {
     "top": ("y", -1), "upper": ("y", -1), "topmost": ("y", -1), "highest": ("y", -1), "above": ("y", -1),
     "bottom": ("y", 1), "lower": ("y", 1), "bottommost": ("y", 1), "lowest": ("y", 1), "below": ("y", 1),
 }
+ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 CENTRE_WORDS = {"centre", "center", "middle", "central", "centered", "centred"}
 FILLER = {"the", "a", "an", "of", "on", "in", "at", "to", "is", "are", "and", "with", "one", "ones", "that",
           "this", "there", "which", "side", "corner", "part", "picture", "image", "photo", "frame", "please",
           "find", "show", "me", "most", "coloured", "colored", "shaped", "all", "every", "each", "both", "any",
-          "single", "background", "near", "by", "its", "it", "s", "some", "only", "scene", "what", "where"}
+          "single", "background", "near", "by", "its", "it", "s", "some", "only", "scene", "what", "where", "from",
+          "counting", "count", "other"}
 
 
 @dataclass
@@ -77,11 +79,12 @@ class Parsed:
     plural: bool = False
     singular: bool = False
     unknown: list[str] = field(default_factory=list)
+    ordinal: int | None = None  # "the second from the left": 1; "the last one": -1
 
     @property
     def names_anything(self) -> bool:
         return bool(self.kind or self.colour or self.size or self.size_rel or self.directions or self.centre
-                    or self.generic)
+                    or self.generic or self.ordinal is not None)
 
     generic: bool = False
 
@@ -129,6 +132,9 @@ def parse(text: str) -> Parsed:
                 q.directions.append(DIRECTIONS[word])
         elif word in CENTRE_WORDS:
             q.centre = True
+        elif word in ORDINALS:
+            q.ordinal = ORDINALS[word]
+            q.singular = True
         elif word in GENERIC_NOUNS:
             q.generic = True
             if word in PLURAL_MARKERS:
@@ -180,6 +186,15 @@ def _pick(cands: list[Shape], q: Parsed) -> Shape:
     def area(s: Shape) -> float:
         return (s.box[2] - s.box[0]) * (s.box[3] - s.box[1])
 
+    if q.ordinal is not None:  # "the second from the left": order along the direction (reading order by default)
+        directions = q.directions or [("x", -1)]
+
+        def along(s: Shape) -> float:
+            return sum(sign * (s.centre[0] if axis == "x" else s.centre[1]) for axis, sign in directions)
+
+        ordered = sorted(cands, key=along, reverse=True)
+        index = q.ordinal if q.ordinal >= 0 else len(ordered) + q.ordinal
+        return ordered[min(max(index, 0), len(ordered) - 1)]
     if q.size_rel:
         pool = [s for s in cands if _side_ok(s, q)] or cands
         return max(pool, key=area) if q.size_rel == "large" else min(pool, key=area)
@@ -208,9 +223,11 @@ def resolve(scene: Scene, query: str, threshold: float = 0.3, max_boxes: int = 1
     if not cands:
         return [], q
     choose_one = (q.singular or not q.plural) and not q.plural
-    positional = bool(q.directions or q.centre or q.size_rel)
+    positional = bool(q.directions or q.centre or q.size_rel or q.ordinal is not None)
+    if q.ordinal is not None and q.ordinal >= len(cands):  # "the third circle" with two circles
+        return [], q
     if positional and len(cands) == 1:
-        if not _side_ok(cands[0], q) and (q.directions or q.centre):
+        if not _side_ok(cands[0], q) and (q.directions or q.centre) and q.ordinal is None:
             return [], q
         chosen = cands
     elif positional and choose_one:

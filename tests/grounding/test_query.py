@@ -125,3 +125,12 @@ def test_question_about_an_absent_shape_says_so():
 def test_not_a_question():
     with pytest.raises(BadInputError):
         Q.answer(scene(RED_CIRCLE_LEFT), "hello there")
+
+
+def test_ordinals_count_along_the_asked_direction():
+    s = scene(RED_CIRCLE_LEFT, RED_CIRCLE_RIGHT, BLUE_STAR_TOP)
+    assert boxes(Q.resolve(s, "the second shape from the left")[0]) == [BLUE_STAR_TOP.box]
+    assert boxes(Q.resolve(s, "the first shape from the right")[0]) == [RED_CIRCLE_RIGHT.box]
+    assert boxes(Q.resolve(s, "the second red circle")[0]) == [RED_CIRCLE_RIGHT.box]
+    assert boxes(Q.resolve(s, "the last circle")[0]) == [RED_CIRCLE_RIGHT.box]
+    assert Q.resolve(s, "the third circle")[0] == []
