@@ -257,7 +257,8 @@ class FramesClip(Clip):
     """Pictures held in memory: generated frames, short imported sequences."""
 
     kind: ClassVar[str] = "frames"
-    _state_fields: ClassVar[tuple[str, ...]] = (*Clip._state_fields, "frames")
+    # the record changes when an edited frame comes back from the canvas (see Document.layer_to_frame)
+    _state_fields: ClassVar[tuple[str, ...]] = (*Clip._state_fields, "frames", "record")
 
     frames: list[np.ndarray] = field(default_factory=list)
     frame_rate: float | None = None

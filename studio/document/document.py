@@ -421,8 +421,10 @@ class Document:
     def layer_to_frame(self, layer: Layer, frame: int | None = None) -> Clip:
         """Put a canvas layer back on the timeline at ``frame`` (default: the playhead).
 
-        A generated-frames clip there gets the picture in place of its frame; anything else (a video
-        file is never rewritten) gets a one-frame still on a video track above it.
+        A generated-frames clip there gets the picture in place of its frame, and its record a step that
+        says so (``c2pa.edited``, with the layer's own record — an img2img or inpaint — as a component), so
+        the clip's exports describe the edit; anything else (a video file is never rewritten) gets a
+        one-frame still on a video track above it.
         """
         frame = self.timeline.playhead if frame is None else int(frame)
         pixels = layer.rgb()
@@ -432,7 +434,14 @@ class Document:
             assert index is not None
             frames = list(clip.frames)
             frames[index] = pixels
-            self.set_clip(clip, frames=frames)
+            changes: dict[str, Any] = {"frames": frames}
+            if layer.record is not None and layer.record.action != "timeline.frame":
+                changes["record"] = Record(
+                    action="timeline.replace_frame", title=f"{clip.name}, frame {index} replaced",
+                    c2pa_action="c2pa.edited", params={"frame": index, "layer": layer.name},
+                    ingredients=[Ingredient(title=clip.name, relationship="parentOf", record=clip.record),
+                                 Ingredient(title=layer.name, relationship="componentOf", record=layer.record)])
+            self.set_clip(clip, **changes)
             return clip
         still = StillClip(name=layer.name, start=frame, image=pixels, duration=1, record=layer.record)
 

@@ -196,3 +196,34 @@ def test_scores_on_the_timeline():
     doc.add_clip(ScoreClip(name="detector", scores=[0.1, 0.9], frame_rate=1))
     doc.timeline.fps = 2
     assert doc.timeline.scores_at(0) == {"detector": 0.1} and doc.timeline.scores_at(3) == {"detector": 0.9}
+
+
+def test_an_edited_frame_comes_back_with_its_provenance():
+    """img2img on a frame of a generated clip: the clip's record gains an edit step naming it, undoably."""
+    from studio.document.provenance import TRAINED_ALGORITHMIC_MEDIA, Ingredient, Record
+
+    doc = Document()
+    made = Record(action="video.generate", title="a red circle moving right", c2pa_action="c2pa.created",
+                  digital_source=TRAINED_ALGORITHMIC_MEDIA, params={"prompt": "a red circle moving right"})
+    clip = FramesClip(name="gen", frames=numbered(6, 16), record=made)
+    doc.add_clip(clip)
+    doc.timeline.seek(2)
+    frame = doc.frame_to_layer()
+    img2img = Record(action="img2img", title="img2img: a blue circle", c2pa_action="c2pa.edited",
+                     digital_source=TRAINED_ALGORITHMIC_MEDIA, params={"strength": 0.5},
+                     ingredients=[Ingredient(title=frame.name, relationship="parentOf", record=frame.record)])
+    edited = Layer(np.full((16, 16, 4), 90, np.uint8), name="img2img", record=img2img)
+    doc.add_layer(edited)
+    doc.layer_to_frame(edited)
+    assert shown(doc, 2) == 90
+    step = clip.record
+    assert step.action == "timeline.replace_frame" and step.params["frame"] == 2
+    assert step.ingredients[0].relationship == "parentOf" and step.ingredients[0].record is made
+    assert step.ingredients[1].relationship == "componentOf" and step.ingredients[1].record is img2img
+    assert step.uses_ai
+    doc.undo()
+    assert clip.record == made and shown(doc, 2) == 2
+    # a frame that comes back unedited changes the pixels only
+    plain = doc.frame_to_layer()
+    doc.layer_to_frame(plain)
+    assert clip.record == made
