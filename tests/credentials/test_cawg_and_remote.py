@@ -28,7 +28,8 @@ def cawg_signed(dest):
     settings = {"version": 1, "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
                 "signer": {"local": {"alg": "es256", "sign_cert": (main.chain_pem + main.root_pem).decode(),
                                      "private_key": main.key_pem.decode()}},
-                "cawg_x509_signer": {"local": {"alg": "es256", "sign_cert": (person.chain_pem + person.root_pem).decode(),
+                "cawg_x509_signer": {"local": {"alg": "es256",
+                                               "sign_cert": (person.chain_pem + person.root_pem).decode(),
                                                "private_key": person.key_pem.decode(),
                                                "referenced_assertions": ["c2pa.actions"]}}}
     source = io.BytesIO()
