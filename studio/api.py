@@ -50,8 +50,8 @@ from studio.media import ClipInput, encode_video
 from studio.paths import assets_dir, builtin_models_dir
 from studio.plugincontext import PluginContext
 from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSection, TreeNode
-from studio.results import OutputBoxes, OutputClip, OutputScores
-from studio.settings import cache_dir, config_dir
+from studio.results import OutputBoxes, OutputClip, OutputScores, SoftBinding
+from studio.settings import cache_dir, config_dir, data_dir
 from studio.settingspage import Ask, Setting, SettingsButton, SettingsPage
 from studio.weights import (
     PICKLE_SUFFIXES,
@@ -73,6 +73,8 @@ __all__ = [
     "Action", "Param", "Progress", "ActionResult", "OutputImage", "Command", "INPUT_KINDS",
     # media in and out of actions and report sections: clips, boxes, score tracks
     "OutputClip", "OutputBoxes", "OutputScores", "ClipInput", "encode_video",
+    # a soft binding (an invisible watermark's payload) found in a file: studio_find_soft_bindings
+    "SoftBinding",
     # the Settings dialog's pages
     "SettingsPage", "Setting", "SettingsButton", "Ask",
     # export steps
@@ -101,5 +103,6 @@ __all__ = [
     "header_from_state_dict",
     "IMAGE_SUFFIXES",
     # writing files, and where they go
-    "atomic_path", "atomic_write_bytes", "atomic_dir", "config_dir", "cache_dir", "assets_dir", "builtin_models_dir",
+    "atomic_path", "atomic_write_bytes", "atomic_dir", "config_dir", "cache_dir", "data_dir", "assets_dir",
+    "builtin_models_dir",
 ]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from studio.export import ExportStep
     from studio.plugincontext import PluginContext
     from studio.report import ReportOption, ReportSection
-    from studio.results import OutputBoxes
+    from studio.results import OutputBoxes, SoftBinding
     from studio.settingspage import SettingsPage
 
 hookspec = pluggy.HookspecMarker("studio")
@@ -158,4 +158,18 @@ def studio_find_objects(ctx: PluginContext, rgb: np.ndarray, queries: list[str],
     :class:`~studio.document.clips.Box` per object (picture pixels, ``label``: the query it answers,
     ``score``), ``size`` the picture's ``(width, height)`` and ``name`` saying what found them (a
     detector's name: it is shown to the user), or ``None`` when this plugin cannot look for these queries.
+    """
+
+
+@hookspec
+def studio_find_soft_bindings(ctx: PluginContext, path: Path) -> SoftBinding | list[SoftBinding] | None:
+    """Read the soft bindings (invisible watermarks) your plugin can find in a file's content.
+
+    Asked through :meth:`studio.plugincontext.PluginContext.find_soft_bindings` (the credentials plugin
+    asks when a file carries no Content Credentials, to recover its manifest from the local store). Every
+    plugin is asked. Return a :class:`studio.results.SoftBinding` for each binding found with a readable
+    value (``alg``: the identifier you write in the ``c2pa.soft-binding`` assertion; ``value``: the bytes
+    decoded), or ``None`` when you find none or cannot read this kind of file. Only report a value you
+    would stake a manifest on: a damaged payload that fails its check is not a binding. Raise
+    :class:`studio.errors.BadInputError` for a file that cannot be read.
     """

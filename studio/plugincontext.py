@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from studio.jobs import Job, Listener
     from studio.media import ClipInput
     from studio.pluginhost import PluginHost
-    from studio.results import OutputBoxes
+    from studio.results import OutputBoxes, SoftBinding
     from studio.runtime import Runtime
 
 
@@ -134,6 +134,21 @@ class PluginContext:
         answers = self._host.call("studio_find_objects", first=True, skip=self._name, rgb=rgb,
                                   queries=list(queries), threshold=threshold)
         return answers[0][1] if answers else None
+
+    def find_soft_bindings(self, path: str | Path) -> list[SoftBinding]:
+        """Ask the other plugins for the soft bindings (invisible watermarks) in the file at ``path``.
+
+        Every plugin whose :func:`~studio.hookspecs.studio_find_soft_bindings` answers contributes its
+        :class:`~studio.results.SoftBinding` list, in pluggy's order; empty when none finds any. A plugin
+        that raises is recorded as faulty and the others are still asked; a plugin's
+        :class:`~studio.errors.StudioError` (a file it cannot read) is not a fault and is skipped.
+        """
+        found: list[SoftBinding] = []
+        errors: list[tuple[str, Any]] = []
+        for _name, answer in self._host.call("studio_find_soft_bindings", skip=self._name, user_errors=errors,
+                                             path=Path(path)):
+            found.extend(answer if isinstance(answer, list) else [answer])
+        return found
 
     # -- internals --------------------------------------------------------------------------
     def _options(self, options: dict[str, Any] | None) -> dict[str, Any]:

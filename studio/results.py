@@ -4,7 +4,9 @@
 - :class:`OutputClip`: frames with a frame rate (a timeline clip, or a video file on the CLI);
 - :class:`OutputBoxes`: labelled boxes in pixels, on a still or per frame with track ids (vector
   overlays on the canvas or a box track; JSON on the CLI, and an overlay picture on request);
-- :class:`OutputScores`: a number per frame (a score track under the video).
+- :class:`OutputScores`: a number per frame (a score track under the video);
+- :class:`SoftBinding`: a soft binding found in a file (an invisible watermark's payload), which a
+  plugin returns from :func:`studio.hookspecs.studio_find_soft_bindings`.
 
 :func:`studio.document.apply.apply_result` puts any of them into a document; the GUI and the CLI both
 go through it.
@@ -23,7 +25,7 @@ else:
 from studio.document.clips import Box
 from studio.document.provenance import Record
 
-__all__ = ["ActionResult", "Box", "OutputBoxes", "OutputClip", "OutputImage", "OutputScores"]
+__all__ = ["ActionResult", "Box", "OutputBoxes", "OutputClip", "OutputImage", "OutputScores", "SoftBinding"]
 
 
 @dataclass
@@ -105,6 +107,29 @@ class OutputScores:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "fps": self.fps, "start": self.start, "values": [float(v) for v in self.values],
                 "scored": list(self.scored)}
+
+
+@dataclass(frozen=True)
+class SoftBinding:
+    """A soft binding read back from a file's content: which algorithm, and the value it carries.
+
+    ``alg`` is the identifier the algorithm writes in a C2PA ``c2pa.soft-binding`` assertion (the same
+    string, so that a manifest can be looked up by it), ``value`` the raw bytes it decoded (an invisible
+    watermark's payload), ``log10_p`` the chance, as a base-10 logarithm, that content without the binding
+    would give this reading (``None`` when the algorithm does not say) and ``name`` what found it, in words.
+    """
+
+    alg: str
+    value: bytes
+    log10_p: float | None = None
+    name: str = ""
+
+    @property
+    def hex(self) -> str:
+        return self.value.hex()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alg": self.alg, "value": self.value.hex(), "log10_p": self.log10_p, "name": self.name}
 
 
 @dataclass

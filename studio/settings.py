@@ -36,6 +36,22 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("studio", appauthor=False))
 
 
+def data_dir() -> Path:
+    """Where Studio keeps data the user would not want to lose (the local manifest store).
+
+    ``STUDIO_DATA_DIR`` names it when set; otherwise, with ``STUDIO_CONFIG_DIR`` set (tests, portable
+    installs), a ``data`` folder inside that; otherwise ``platformdirs.user_data_dir("studio")``.
+    """
+    override = os.environ.get("STUDIO_DATA_DIR")
+    if override:
+        return Path(override)
+    if os.environ.get("STUDIO_CONFIG_DIR"):
+        return config_dir() / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("studio", appauthor=False))
+
+
 @dataclass
 class Settings:
     """Everything the user chose that outlives a session."""

@@ -21,10 +21,11 @@ from helpers import THIRDPARTY
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path_factory, monkeypatch):
-    """Every test gets its own settings and cache directories."""
+    """Every test gets its own settings, cache and data directories."""
     base = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("STUDIO_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("STUDIO_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("STUDIO_DATA_DIR", str(base / "data"))
     return base
 
 

@@ -9,7 +9,14 @@ manifest), ``signing``, ``verify``, ``explain`` (plain language), ``report``
 Settings (``plugins.credentials`` in settings.json, ``ctx.settings`` here):
 ``trust_anchors`` (PEM files, or PEM text, to trust), ``trust_own_root``
 (trust the user's own local root; default true), ``tsa_url`` (a timestamp
-authority; none by default, since signing must work offline). Whether exports
+authority; none by default, since signing must work offline),
+``manifest_store`` (the local manifest store's path; default: in the data
+directory, see ``store``).
+
+Every signed export that carries a watermark is kept in the local manifest
+store under the watermark's payload (``recovery``); a file verified without
+credentials of its own is looked up there by its watermark, and what is found
+is reported as ``recovered``, apart from the file's own state. Whether exports
 are signed at all is the export option ``sign`` (``settings.export["sign"]``,
 or ``--sign/--no-sign`` on any action command).
 """
@@ -38,7 +45,7 @@ OFF_NOTICE = "This file carries no Content Credentials (signing is off)."
 
 def sign_export(job: ExportJob, ctx: PluginContext) -> None:
     """The export step: sign ``job.file`` in place with a manifest built from ``job.record``."""
-    from . import identity, trust
+    from . import identity, recovery, trust
     from .manifest import build_plan
     from .signing import check_credentials_readable, check_whole, format_of, sign_in_place
     from .verify import declares_ai
@@ -64,9 +71,10 @@ def sign_export(job: ExportJob, ctx: PluginContext) -> None:
             anchors = trust.collect(settings)
         except StudioError as exc:
             job.notices.append(f"Ingredients were checked without trust anchors: {exc}")
-    sign_in_place(job.file, SIGNABLE_MIME[job.format], plan, signer, tsa_url, job.dest.name, anchors)
+    manifest = sign_in_place(job.file, SIGNABLE_MIME[job.format], plan, signer, tsa_url, job.dest.name, anchors)
     job.notices.extend(plan.notes)
     common_name = signer.describe()["signer"]["common_name"]
+    recovery.keep(job, manifest, SIGNABLE_MIME[job.format], common_name, settings)
     job.performed.append({"step": "Content Credentials", "signed_by": common_name, "timestamped": bool(tsa_url)})
 
 
@@ -87,12 +95,15 @@ def studio_commands() -> list[Command]:
 @hookimpl(tryfirst=True)  # provenance leads the report, as on the Content Credentials Verify page
 def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection:
     from . import report, trust
+    from .recovery import recover
     from .verify import verify
 
     try:
         anchors = trust.collect(ctx.settings)
         thumbnails: dict[str, bytes] = {}
         result = verify(path, anchors, thumbnails)
+        if result["state"] in ("no-credentials", "remote"):
+            result |= recover(Path(path), ctx, anchors)
     except StudioError as exc:
         return ReportSection(title=report.TITLE, state="unreadable", summary=str(exc),
                              outcome="Content Credentials could not be checked", tone="neutral",

@@ -11,7 +11,7 @@ from studio.api import BadInputError, Command, PluginContext, Record, sha256_fil
 
 from . import identity, trust
 
-EXIT_OK, EXIT_INVALID = 0, 3
+EXIT_OK, EXIT_INVALID, EXIT_FETCH = 0, 3, 4
 
 
 def _print(args: Any, data: dict[str, Any], text: str) -> None:
@@ -23,19 +23,83 @@ def _print(args: Any, data: dict[str, Any], text: str) -> None:
 
 # -- verify -------------------------------------------------------------------
 def configure_verify(parser: Any) -> None:
+    from .remote import NETWORK_NOTE
+
     parser.add_argument("file", metavar="FILE", help="the image or video to check")
     parser.add_argument("--trust-anchors", metavar="PEM", action="append", default=[],
                         help="also trust the root certificates in this PEM file (repeatable)")
+    parser.add_argument("--allow-network", action="store_true", help=NETWORK_NOTE)
 
 
 def run_verify(args: Any, ctx: PluginContext) -> int:
+    from .recovery import recover
     from .report import text
     from .verify import verify
 
     anchors = trust.collect(ctx.settings, extra=args.trust_anchors)
-    result = verify(Path(args.file), anchors)
+    result = verify(Path(args.file), anchors, allow_network=args.allow_network)
+    if result["state"] in ("no-credentials", "remote"):
+        result |= recover(Path(args.file), ctx, anchors)
     _print(args, result, text(result))
+    error = (result.get("remote") or {}).get("error")
+    if error:
+        print(f"studio: error: {error}", file=sys.stderr)
+        return EXIT_FETCH
     return EXIT_INVALID if result["state"] == "invalid" else EXIT_OK
+
+
+# -- the local manifest store ------------------------------------------------------
+def configure_store_file(parser: Any) -> None:
+    parser.add_argument("file", metavar="FILE", help="the store file to write (export) or merge in (import)")
+
+
+def run_store_export(args: Any, ctx: PluginContext) -> int:
+    from .recovery import store_for
+
+    store = store_for(ctx.settings)
+    store.open(create=True)
+    try:
+        count = store.export_to(Path(args.file))
+    finally:
+        store.close()
+    _print(args, {"path": args.file, "manifests": count, "store": str(store.path)},
+           f"wrote {count} manifest{'s' if count != 1 else ''} from {store.path} to {args.file}")
+    return EXIT_OK
+
+
+def run_store_import(args: Any, ctx: PluginContext) -> int:
+    from .recovery import store_for
+
+    store = store_for(ctx.settings)
+    store.open(create=True)
+    try:
+        report = store.import_from(Path(args.file))
+        total = store.count()
+    finally:
+        store.close()
+    data = report.to_dict() | {"path": args.file, "store": str(store.path), "manifests": total}
+    lines = [f"merged {args.file} into {store.path}: {report.added} added, {report.present} already present, "
+             f"{len(data['collisions'])} collision{'s' if len(data['collisions']) != 1 else ''}"]
+    lines += [f"  collision: payload {p} now holds several different manifests (all kept)"
+              for p in data["collisions"]]
+    _print(args, data, "\n".join(lines))
+    return EXIT_OK
+
+
+def run_store_show(args: Any, ctx: PluginContext) -> int:
+    from .recovery import store_for
+
+    store = store_for(ctx.settings)
+    if not store.path.exists():
+        _print(args, {"store": str(store.path), "manifests": 0}, f"store: {store.path} (not created yet)")
+        return EXIT_OK
+    store.open(create=False)
+    try:
+        count = store.count()
+    finally:
+        store.close()
+    _print(args, {"store": str(store.path), "manifests": count}, f"store: {store.path}, {count} manifests")
+    return EXIT_OK
 
 
 # -- sign -----------------------------------------------------------------------
@@ -174,7 +238,14 @@ def run_tsa(args: Any, ctx: PluginContext) -> int:
 
 def commands() -> list[Command]:
     return [
-        Command(("verify",), "check a file's Content Credentials (offline)", configure_verify, run_verify),
+        Command(("verify",), "check a file's Content Credentials (offline unless --allow-network)", configure_verify,
+                run_verify),
+        Command(("credentials", "store", "export"), "write the local manifest store to a file (to share it)",
+                configure_store_file, run_store_export),
+        Command(("credentials", "store", "import"), "merge a shared manifest store into yours",
+                configure_store_file, run_store_import),
+        Command(("credentials", "store", "show"), "where the local manifest store is and how many it holds",
+                configure_show, run_store_show),
         Command(("sign",), "sign an existing file with your Content Credentials", configure_sign, run_sign),
         Command(("credentials", "init"), "create your local signing identity", configure_init, run_init),
         Command(("credentials", "import"), "use your own certificate chain and key (PEM)", configure_import,

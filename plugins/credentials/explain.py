@@ -65,6 +65,7 @@ PREFIX_HINTS = {
     "ingredient.": "An ingredient's credentials failed their check.",
     "manifest.": "The credentials failed a structural check.",
     "claim.": "The claim (the signed summary) failed its check.",
+    "cawg.": "An identity assertion failed its check.",
 }
 
 ACTIONS = {
@@ -129,6 +130,24 @@ STATE_SUMMARIES = {
     "invalid": "Content Credentials are present but fail verification: the file or its credentials were "
                "changed after signing, or the signature cannot be accepted.",
     "no-credentials": "This file carries no Content Credentials.",
+    "remote": "This file says its Content Credentials are stored online; they were not fetched, so they "
+              "cannot be verified offline.",
+}
+TRUSTED_BUT_IDENTITY = ("Content Credentials are intact and signed by a signer you trust; an identity they "
+                        "carry is reported on its own (see Identities).")
+
+IDENTITY_CODES = {
+    "cawg.x509.credential.untrusted": "The identity's X.509 certificate does not chain to an identity trust "
+                                      "anchor you have, so nobody you trust vouches for the name it gives.",
+    "cawg.identity.well-formed": "The identity assertion is well formed.",
+    "cawg.x509.signature.validated": "The identity's signature is valid.",
+}
+IDENTITY_STATES = {
+    "trusted": "An identity credential you trust vouches for this name.",
+    "untrusted": "The identity's signature is intact, but its credential is not trusted: the name is the "
+                 "signer's claim. This says nothing against the manifest itself.",
+    "invalid": "The identity assertion fails verification: the name in it cannot be relied on. The manifest "
+               "has its own state.",
 }
 
 CAN_TELL = ("Who signed the file (as named by their certificate), what they declare happened to it, which files "

@@ -41,7 +41,7 @@ MIME_BY_SUFFIX = {
     ".heif": "image/heif", ".avif": "image/avif", ".mp4": "video/mp4", ".m4v": "video/x-m4v",
     ".mov": "video/quicktime", ".dng": "image/dng", ".svg": "image/svg+xml",
 }
-WATERMARK_ALG = "org.studio.watermark"
+WATERMARK_ALG = "org.studio.watermark.1"  # the default for a step that names none (see soft_binding)
 COMPOSITE = COMPOSITE_WITH_TRAINED_ALGORITHMIC_MEDIA
 
 
@@ -344,14 +344,43 @@ def build_plan(record: Record, performed: list[dict[str, Any]], title: str,
 def soft_binding(entry: dict[str, Any]) -> dict[str, Any]:
     """The ``c2pa.soft-binding`` assertion C2PA requires beside a ``c2pa.watermarked`` action.
 
-    The watermark step may give ``soft_binding: {"alg": ..., "value": ...}``, or
-    ``alg`` and ``payload`` (or ``identifier``) in its ``performed`` entry.
+    Its form is the specification's ``soft-binding-map``: ``alg`` (the algorithm's identifier), ``blocks``
+    (each a ``scope`` and the ``value`` computed over it; an empty scope is the whole asset), a ``name`` in
+    words and the zero-length ``pad``. The watermark step may give ``soft_binding: {"alg": ..., "value": ...}``
+    (used as given), or ``alg`` and ``payload`` (hex, or bytes; or ``identifier``) in its ``performed``
+    entry: the value is then the payload's bytes in base64, as in the specification's examples and the
+    soft-binding resolution API's queries. Studio's watermark writes ``alg`` = ``org.studio.watermark.1``,
+    its own identifier: the mark is not on the C2PA soft-binding algorithm list, so the name is a
+    reverse-domain name of Studio's rather than a registered one.
     """
+    import base64
+
     stated = entry.get("soft_binding")
     given: dict[str, Any] = stated if isinstance(stated, dict) else {}
     alg = str(given.get("alg") or entry.get("alg") or WATERMARK_ALG)
-    value = given.get("value") or entry.get("payload") or entry.get("identifier") or ""
-    if isinstance(value, (bytes, bytearray)):
-        value = value.hex()
+    value = given.get("value")
+    if not value:
+        raw = entry.get("payload") or entry.get("identifier") or b""
+        data = bytes(raw) if isinstance(raw, (bytes, bytearray)) else _payload_bytes(str(raw))
+        value = base64.b64encode(data).decode("ascii")
     return {"label": "c2pa.soft-binding",
-            "data": {"alg": alg, "blocks": [{"scope": {}, "value": str(value)}], "pad": []}}
+            "data": {"alg": alg, "name": str(given.get("name") or "invisible watermark payload"),
+                     "blocks": [{"scope": {}, "value": str(value)}], "pad": []}}
+
+
+def _payload_bytes(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        return text.encode("utf-8")
+
+
+def payload_of(value: str) -> str | None:
+    """A soft-binding block's value (base64, as :func:`soft_binding` writes it) as the payload's hex."""
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True).hex()
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None

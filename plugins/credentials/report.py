@@ -77,6 +77,37 @@ def ai_explanation(result: dict[str, Any]) -> str:
             "that is not proof none was used.")
 
 
+def _offline_remote(result: dict[str, Any]) -> bool:
+    return bool(result.get("remote")) and not result["remote"].get("fetched")
+
+
+def identity_text(identity: dict[str, Any]) -> str:
+    named = signer_text(identity.get("named"))
+    return f"{named} — {identity['state']}" + (f" ({', '.join(identity['failures'])})" if identity["failures"] else "")
+
+
+def recovered_findings(result: dict[str, Any]) -> list[Finding]:
+    """What the watermark recovered from the local manifest store (apart from the file's own state)."""
+    found = result.get("recovered")
+    out: list[Finding] = []
+    if not found:
+        for binding in result.get("soft_bindings") or []:
+            out.append(Finding("Watermark payload", binding["value"], "Found in the pixels, but no manifest is kept "
+                               "under it in your local manifest store (it was exported elsewhere, or unsigned)."))
+        return out
+    out.append(Finding("Recovered credentials", f"{found['state']} — signed by {signer_text(found.get('signer'))}",
+                       found["note"]))
+    out.append(Finding("Recovered through", f"watermark payload {found['payload']} ({found['alg']})",
+                       f"Exported as {found.get('exported_as') or 'unknown'}; its hash binding "
+                       f"{found.get('content_binding') or 'was not checked'}."))
+    for action in found.get("actions") or []:
+        out.append(Finding("Recovered action", _action_text(action), when_text(action.get("when"))))
+    if found.get("collision"):
+        out.append(Finding("Collision", f"{len(found['matches'])} manifests under this payload",
+                           "Every one is kept; the most recent is shown."))
+    return out
+
+
 def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) -> ReportSection:
     """The Verify view's section for a verification result."""
     findings: list[Finding] = []
@@ -95,6 +126,9 @@ def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) 
                                 ai_explanation(result)))
     for detail in result.get("failure_details") or []:
         findings.append(Finding("Problem", detail["code"], detail["explanation"]))
+    for identity in result.get("identities") or []:
+        findings.append(Finding("Identity", identity_text(identity), identity["summary"]))
+    findings += recovered_findings(result)
     for depth, item in _tree_lines(result.get("ingredients") or []):
         findings.append(Finding("Ingredient", INDENT * depth + ("↳ " if depth else "") + _ingredient_text(item),
                                 _ingredient_explanation(item)))
@@ -115,6 +149,7 @@ OUTCOMES = {  # state: (the outcome in words, the banner's tone)
     "valid": ("Valid Content Credentials, from a signer you do not know", "caution"),
     "invalid": ("Content Credentials that fail verification: tampered or invalid", "bad"),
     "no-credentials": ("No Content Credentials", "neutral"),
+    "remote": ("Content Credentials stored online: not checked offline", "neutral"),
 }
 INGREDIENT_STATES = {"trusted": "trusted signer", "valid": "intact, signer not on your trust list",
                      "invalid": "fails verification", "no-credentials": "no Content Credentials of its own"}
@@ -123,8 +158,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def outcome_of(result: dict[str, Any]) -> tuple[str, str]:
     """The outcome in words and the tone of the banner (trusted, caution, bad, neutral)."""
-    if result.get("remote"):
+    if _offline_remote(result):
         return "Content Credentials stored online: not checked offline", "neutral"
+    if result["state"] == "no-credentials" and result.get("recovered"):
+        return "No Content Credentials in this file; credentials recovered through its watermark", "neutral"
     return OUTCOMES.get(result["state"], ("Content Credentials could not be checked", "neutral"))
 
 
@@ -154,12 +191,18 @@ def ai_text(result: dict[str, Any]) -> str:
 
 def headline(result: dict[str, Any]) -> str:
     """Who signed, when, with what app, and whether AI was declared (and where): one or two sentences."""
-    if result.get("remote"):
+    if _offline_remote(result):
         return ("This file says its Content Credentials are stored online. Studio works offline and does not "
-                "fetch them, so nothing about who made it was checked.")
+                "fetch them unless asked, so nothing about who made it was checked.")
     if not result.get("manifests"):
         if result["state"] == "invalid":
             return "This file carries Content Credentials that are damaged and cannot be read."
+        found = result.get("recovered")
+        if found:
+            return ("This file carries no Content Credentials of its own, but its invisible watermark matches "
+                    f"credentials kept in your local manifest store: signed by "
+                    f"{signer_text(found.get('signer'))} ({found['state']}). They describe the export that carried "
+                    "the mark, not this copy.")
         return ("Nothing in this file says who made it or how. Most files carry no credentials, so this is "
                 "not evidence of anything.")
     signer = signer_text(result.get("signer"))
@@ -180,9 +223,9 @@ def headline(result: dict[str, Any]) -> str:
 def plain_findings(result: dict[str, Any]) -> list[Finding]:
     """The window's findings: what was declared, in words (the codes go to :func:`details`)."""
     findings: list[Finding] = []
-    if result.get("remote"):
+    if _offline_remote(result):
         findings.append(Finding("Stored online at", result["remote"].get("url") or "an address the file does not "
-                                "state", "Not fetched: Studio works offline."))
+                                "state", result["remote"].get("error") or "Not fetched: Studio works offline."))
     if result.get("manifests"):
         findings.append(Finding("Signed by", signer_text(result.get("signer")),
                                 "The organisation and name in the signer's certificate."))
@@ -196,6 +239,9 @@ def plain_findings(result: dict[str, Any]) -> list[Finding]:
                                 ai_explanation(result)))
     for detail in result.get("failure_details") or []:
         findings.append(Finding("Problem", detail["explanation"]))
+    for identity in result.get("identities") or []:
+        findings.append(Finding("Identity", identity_text(identity), identity["summary"]))
+    findings += recovered_findings(result)
     return findings
 
 
@@ -280,9 +326,15 @@ def _data_uri(data: bytes) -> str | None:
 def text(result: dict[str, Any]) -> str:
     """``studio verify`` without ``--json``."""
     lines = [f"{result['file']}: {result['state'].upper()}", f"  {result['summary']}"]
-    if result.get("remote"):
-        lines.append(f"  stored at: {result['remote'].get('url') or 'unknown'} (not fetched; cannot be verified "
-                     "offline)")
+    remote = result.get("remote") or {}
+    if remote and remote.get("fetched"):
+        lines.append(f"  network: {remote['note']}")
+    elif remote:
+        lines.append(f"  stored at: {remote.get('url') or 'unknown'} (not fetched; cannot be verified offline; "
+                     "'--allow-network' fetches it)")
+        if remote.get("error"):
+            lines.append(f"  network: --allow-network was given, the only network access Studio makes: "
+                         f"{remote['error']}")
     if result.get("manifests"):
         lines.append(f"  signed by: {signer_text(result.get('signer'))}")
         lines.append(f"  signed at: {time_text(result)}")
@@ -293,6 +345,21 @@ def text(result: dict[str, Any]) -> str:
             lines.append(f"  AI tool used: yes (declared by {ai_where(result)})")
     for detail in result.get("failure_details") or []:
         lines.append(f"  problem: {detail['code']} — {detail['explanation']}")
+    for identity in result.get("identities") or []:
+        lines.append(f"  identity: {identity_text(identity)} — {identity['summary']}")
+    found = result.get("recovered")
+    if found:
+        lines.append(f"  recovered through the watermark (payload {found['payload']}): {found['state'].upper()}, "
+                     f"signed by {signer_text(found.get('signer'))}; exported as {found.get('exported_as')}")
+        lines.append(f"    {found['summary']} {found['note']}")
+        for action in found.get("actions") or []:
+            lines.append(f"    action: {_action_text(action)}")
+        if found.get("collision"):
+            lines.append(f"    collision: {len(found['matches'])} manifests are kept under this payload")
+    for binding in [] if found else result.get("soft_bindings") or []:
+        lines.append(f"  watermark payload {binding['value']}: no manifest kept under it in the local store")
+    if result.get("store_note"):
+        lines.append(f"  manifest store: {result['store_note']}")
     for depth, item in _tree_lines(result.get("ingredients") or []):
         lines.append("  " + "  " * depth + f"ingredient: {_ingredient_text(item)}")
         for detail in item.get("failure_details") or []:

@@ -83,8 +83,8 @@ def _builder(plan: ManifestPlan, context: Any) -> tuple[Any, str | None]:
 
 
 def sign_stream(source: Any, dest: Any, mime: str, plan: ManifestPlan, identity: SigningIdentity,
-                tsa_url: str | None = None, name: str = "the file", anchors: trust.TrustAnchors | None = None) -> None:
-    """Sign ``source`` (a readable stream) into ``dest`` (a writable, seekable stream).
+                tsa_url: str | None = None, name: str = "the file", anchors: trust.TrustAnchors | None = None) -> bytes:
+    """Sign ``source`` (a readable stream) into ``dest`` (a writable, seekable stream); return the manifest bytes.
 
     Ingredient files are checked against ``anchors``; the results are recorded in the manifest.
     """
@@ -101,7 +101,7 @@ def sign_stream(source: Any, dest: Any, mime: str, plan: ManifestPlan, identity:
                                                 "it is described without its file.")
         signer = make_signer(identity, tsa_url)
         try:
-            builder.sign(signer, mime, source, dest)
+            return bytes(builder.sign(signer, mime, source, dest))
         except c2pa.C2paError as exc:
             raise translate(exc, identity, tsa_url, name) from None
         finally:
@@ -113,15 +113,16 @@ def sign_stream(source: Any, dest: Any, mime: str, plan: ManifestPlan, identity:
 
 def sign_in_place(path: Path, mime: str, plan: ManifestPlan, identity: SigningIdentity,
                   tsa_url: str | None = None, name: str | None = None,
-                  anchors: trust.TrustAnchors | None = None) -> None:
-    """Sign ``path``: write a signed sibling temporary file, then replace ``path`` with it."""
+                  anchors: trust.TrustAnchors | None = None) -> bytes:
+    """Sign ``path``: write a signed sibling temporary file, then replace ``path`` with it; return the manifest."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".signing", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         with open(path, "rb") as source, open(tmp, "w+b") as dest:
-            sign_stream(source, dest, mime, plan, identity, tsa_url, name or path.name, anchors)
+            manifest = sign_stream(source, dest, mime, plan, identity, tsa_url, name or path.name, anchors)
         os.replace(tmp, path)
+        return manifest
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -1,11 +1,18 @@
 """Verifying a file's Content Credentials with c2pa-python, offline.
 
 :func:`verify` returns plain data (the ``studio verify --json`` document):
-``state`` is one of ``no-credentials``, ``invalid``, ``valid`` (intact, signer
-not trusted) and ``trusted``; ``failures`` lists the C2PA status codes of the
+``state`` is one of ``no-credentials``, ``remote`` (the file points to credentials
+stored online, at ``remote.url``; not fetched unless asked), ``invalid``,
+``valid`` (intact, signer not trusted) and ``trusted``, as the library's
+validation state gives it; ``failures`` lists the C2PA status codes of the
 active manifest, each explained in ``failure_details``; then who signed and
 when, the app used, the actions, whether an AI tool was used, and the
 ingredients as a tree, each with its own state.
+
+Identity assertions (CAWG, ``cawg.identity``) are reported in ``identities``,
+each with its own state and codes: an untrusted identity credential is the
+identity's outcome, never the manifest's (as c2pa-rs reports them), so
+``cawg.*`` codes are kept out of ``failures``.
 
 "AI tool used" looks through the ingredients, as the Content Credentials
 Verify page does: it is true when the file's own actions or those of any
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +39,13 @@ MAX_DEPTH = 12
 
 
 def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
-           thumbnails: dict[str, bytes] | None = None) -> dict[str, Any]:
-    """Check ``path``; when ``thumbnails`` is a dict, fill it with thumbnail bytes by identifier."""
+           thumbnails: dict[str, bytes] | None = None, allow_network: bool = False,
+           fetch: Callable[[str], bytes] | None = None) -> dict[str, Any]:
+    """Check ``path``; when ``thumbnails`` is a dict, fill it with thumbnail bytes by identifier.
+
+    With ``allow_network``, a manifest stored online is fetched (:func:`.remote.fetch`, or ``fetch``) and
+    verified against the file; otherwise, and when fetching fails, the state is ``remote``.
+    """
     import c2pa
 
     path = Path(path)
@@ -43,7 +56,10 @@ def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
         try:
             reader = c2pa.Reader.try_create(str(path), None, None, context)
         except c2pa.C2paError as exc:
-            return base | _from_error(path, exc)
+            found = _from_error(path, exc)
+            if found["state"] == "remote" and allow_network:
+                found = _fetched(path, found, context, fetch)
+            return base | found
         if reader is None:
             _check_whole(path)
             return base | no_credentials()
@@ -64,6 +80,41 @@ def verify(path: str | Path, anchors: trust.TrustAnchors | None = None,
         return base | result
     finally:
         context.close()
+
+
+def _fetched(path: Path, offline: dict[str, Any], context: Any,
+             fetch: Callable[[str], bytes] | None) -> dict[str, Any]:
+    """The remote manifest fetched and verified against ``path``; ``offline`` with the error if that fails."""
+    import c2pa
+
+    from . import remote
+
+    url = offline["remote"].get("url")
+    try:
+        if not url:
+            raise remote.RemoteError("The file does not say where its remote manifest is; nothing was fetched.")
+        data = (fetch or remote.fetch)(url)
+        with open(path, "rb") as fh:
+            kind = sniff(fh.read(16)) or ""
+        known = formats.BY_NAME.get(kind)
+        mime = known.mime if known else "application/octet-stream"
+        with open(path, "rb") as fh, c2pa.Reader(mime, fh, data, context) as reader:
+            result = describe_store(json.loads(reader.json()))
+    except remote.RemoteError as exc:
+        failed = dict(offline)
+        failed["remote"] = offline["remote"] | {"error": str(exc), "network_used": True}
+        return failed
+    except c2pa.C2paError as exc:
+        failed = dict(offline)
+        failed["remote"] = offline["remote"] | {"error": f"The manifest fetched from {url} cannot be read: {exc}.",
+                                               "network_used": True}
+        return failed
+    note = (f"The Content Credentials were fetched from {url} ({len(data):,} bytes) because --allow-network was "
+            "given: the only network access Studio makes.")
+    result["remote"] = {"url": url, "verifiable_offline": False, "fetched": True, "bytes": len(data),
+                        "network_used": True, "note": note}
+    result["embedded"] = False
+    return result
 
 
 def declares_ai(path: str | Path) -> bool:
@@ -143,8 +194,9 @@ def _from_error(path: Path, exc: Exception) -> dict[str, Any]:
 def remote_result(url: str | None) -> dict[str, Any]:
     where = url or "an address the file does not state"
     note = (f"The Content Credentials of this file are stored remotely, at {where}; they cannot be verified "
-            "offline, and Studio does not fetch them.")
-    return no_credentials() | {"summary": note, "remote": {"url": url, "verifiable_offline": False, "note": note}}
+            "offline, and Studio does not fetch them unless asked ('studio verify --allow-network').")
+    return no_credentials() | {"state": "remote", "summary": note,
+                               "remote": {"url": url, "verifiable_offline": False, "fetched": False, "note": note}}
 
 
 def _xmp_provenance(path: Path) -> str | None:
@@ -196,9 +248,52 @@ def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _codes(entries: Any) -> list[dict[str, str]]:
+IDENTITY_PREFIX = "cawg."
+
+
+def _codes(entries: Any, identity: bool = False) -> list[dict[str, str]]:
+    """Status entries as dicts: the manifest's own (default) or, with ``identity``, the CAWG identity codes."""
     return [{"code": str(e.get("code")), "library": str(e.get("explanation", "")), "url": str(e.get("url", ""))}
-            for e in entries or [] if isinstance(e, dict) and e.get("code")]
+            for e in entries or [] if isinstance(e, dict) and e.get("code")
+            and str(e.get("code")).startswith(IDENTITY_PREFIX) == identity]
+
+
+def _identities(manifest: dict[str, Any], results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each CAWG identity assertion of the active manifest with its own state (trusted, untrusted, invalid)."""
+    out = []
+    for assertion in manifest.get("assertions") or []:
+        label = str(assertion.get("label", ""))
+        if not label.startswith("cawg.identity"):
+            continue
+        data = assertion.get("data") or {}
+        info = data.get("signature_info") or {}
+        payload = data.get("signer_payload") or {}
+
+        def mine(kind: str, label: str = label) -> list[dict[str, str]]:
+            return [e for e in _codes(results.get(kind), identity=True)
+                    if e["url"].endswith(f"/{label}") or e["url"].endswith(f"={label}")]
+
+        failures, successes = mine("failure"), mine("success")
+        codes = [e["code"] for e in failures]
+        if any(not c.endswith(".untrusted") for c in codes):
+            state = "invalid"
+        elif codes:
+            state = "untrusted"
+        elif any(e["code"].endswith("credential.trusted") for e in successes):
+            state = "trusted"
+        else:
+            state = "untrusted" if payload.get("sig_type") == "cawg.x509.cose" else "valid"
+        out.append({
+            "label": label, "state": state, "summary": explain.IDENTITY_STATES.get(state, ""),
+            "sig_type": payload.get("sig_type"),
+            "named": {"common_name": info.get("common_name"), "organization": info.get("issuer")},
+            "failures": codes,
+            "failure_details": [{"code": e["code"], "explanation": explain.IDENTITY_CODES.get(e["code"])
+                                 or explain.failure(e["code"], e["library"]), "library": e["library"]}
+                                for e in failures],
+            "successes": [e["code"] for e in successes],
+        })
+    return out
 
 
 def _state_from(codes: list[str]) -> str:
@@ -329,8 +424,12 @@ def describe_store(store: dict[str, Any]) -> dict[str, Any]:
     if state != "invalid" and any(c != UNTRUSTED for c in codes):
         state = "invalid"
     facts = _manifest_facts(store, label, 0)
+    identities = _identities(active, results.get("activeManifest") or {})
+    successes = {e["code"] for e in _codes((results.get("activeManifest") or {}).get("success"))}
     summary = explain.STATE_SUMMARIES[state]
-    if state == "valid" and not codes:
+    if state == "valid" and not codes and "signingCredential.trusted" in successes and identities:
+        summary = explain.TRUSTED_BUT_IDENTITY  # c2pa-rs says Valid: an identity's credential is not trusted
+    elif state == "valid" and not codes:
         summary = ("Content Credentials are intact, but an ingredient's signer is not on your trust list "
                    "(see the ingredients).")
     if facts["ai_tool_used"]:
@@ -349,6 +448,8 @@ def describe_store(store: dict[str, Any]) -> dict[str, Any]:
         "format": active.get("format"),
         "thumbnail": (active.get("thumbnail") or {}).get("identifier"),
         "manifests": len(manifests),
+        "signer_trusted": "signingCredential.trusted" in successes,
+        "identities": identities,
         **facts,
     }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.api import Command, ExportStep, ReportSection, SettingsPage, hookimpl
+from studio.api import Command, ExportStep, PluginContext, ReportSection, SettingsPage, SoftBinding, hookimpl
 
 
 @hookimpl
@@ -32,10 +32,18 @@ def studio_commands() -> list[Command]:
 
 
 @hookimpl
-def studio_file_report(path: Path) -> ReportSection | None:
+def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection | None:
     from .report import section_for
 
-    return section_for(Path(path))
+    return section_for(Path(path), ctx.state)
+
+
+@hookimpl
+def studio_find_soft_bindings(path: Path, ctx: PluginContext) -> SoftBinding | None:
+    """The mark's payload, when the mark is found and its payload passes its check (asked by credentials)."""
+    from .report import soft_binding_in
+
+    return soft_binding_in(Path(path), ctx.state)
 
 
 @hookimpl

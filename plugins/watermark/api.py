@@ -27,6 +27,11 @@ from .keys import Key, detection_keys, studio_default_key
 from .pattern import VERSION
 
 SCHEME = VERSION.decode()
+# The identifier of this mark in C2PA ``c2pa.soft-binding`` assertions (``alg``) and in the local manifest
+# store. The mark is not on the C2PA soft-binding algorithm list (github.com/c2pa-org/softbinding-algorithm-list),
+# so it is Studio's own reverse-domain name, not a registered one; the trailing number follows the scheme
+# (studio-watermark-v1) and changes when a new scheme could not read the old payloads.
+SOFT_BINDING_ALG = "org.studio.watermark.1"
 EmbedResult = embed.EmbedResult
 TooSmallError = embed.TooSmallError
 

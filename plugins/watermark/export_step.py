@@ -38,7 +38,7 @@ import numpy as np
 from studio.api import BadInputError, ExportJob, ExportStep, PluginContext, StudioError
 
 from . import embed
-from .api import SCHEME, embed_image
+from .api import SCHEME, SOFT_BINDING_ALG, embed_image
 from .keys import Key, embedding_key, parse_payload, record_payload
 from .video import FrameMarker
 
@@ -105,6 +105,7 @@ def _entry(key: Key, payload: bytes, strength: float) -> dict[str, Any]:
         "c2pa_action": "c2pa.watermarked",
         "description": "An invisible watermark was embedded in the pixels; its payload links them to this record.",
         "payload": payload.hex(),
+        "alg": SOFT_BINDING_ALG,  # the soft-binding assertion's algorithm, as studio_find_soft_bindings reads it
         "scheme": SCHEME,
         "key": key.kind,
         "key_name": key.name,

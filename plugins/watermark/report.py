@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from studio.api import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Finding, ReportSection
+from studio.api import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Finding, ReportSection, SoftBinding
 
-from .api import ImageCheck, format_p
+from .api import SOFT_BINDING_ALG, ImageCheck, format_p
 from .video import VideoCheck
 
 TITLE = "Invisible watermark"
@@ -28,13 +28,48 @@ OUTCOMES = {"present": "Studio's invisible watermark found", "absent": "No Studi
             "not-checked": "Not checked", "weak-signal": "Only a weak signal (the SDXL mark)"}
 
 
-def section_for(path: Path) -> ReportSection | None:
+CACHED = 4  # files whose check is kept (the report and the credentials' recovery both ask for the same file)
+
+
+def checked(path: Path, state: dict[str, Any] | None = None) -> ImageCheck | VideoCheck | None:
+    """The check of ``path`` (None for a file that is neither an image nor a video), remembered in ``state``
+    while the file is unchanged, so that a file verified by two plugins is read once."""
     from .cli import check_file
 
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES and suffix not in VIDEO_SUFFIXES:
         return None
-    return build_section(check_file(path))
+    if state is None:
+        return check_file(path)
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return check_file(path)
+    cache: dict[Any, Any] = state.setdefault("checked", {})
+    if key not in cache:
+        result = check_file(path)
+        while len(cache) >= CACHED:
+            cache.pop(next(iter(cache)))
+        cache[key] = result
+    found: ImageCheck | VideoCheck = cache[key]
+    return found
+
+
+def section_for(path: Path, state: dict[str, Any] | None = None) -> ReportSection | None:
+    result = checked(path, state)
+    return build_section(result) if result is not None else None
+
+
+def soft_binding_in(path: Path, state: dict[str, Any] | None = None) -> SoftBinding | None:
+    """Studio's mark in ``path`` as a soft binding: present, with a payload that passes its CRC."""
+    result = checked(path, state)
+    if result is None or not result.present or result.payload is None:
+        return None
+    log10_p = result.best_log10_p if isinstance(result, VideoCheck) else (
+        result.detection.log10_p if result.detection is not None else None)
+    return SoftBinding(alg=SOFT_BINDING_ALG, value=bytes(result.payload), log10_p=log10_p,
+                       name="Studio's invisible watermark")
 
 
 def build_section(result: ImageCheck | VideoCheck) -> ReportSection:

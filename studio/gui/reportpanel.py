@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QTextBrowser
 from studio.report import ReportSection
 
 STATE_COLOURS = {"trusted": "#2a7", "valid": "#2a7", "present": "#27a", "invalid": "#c33",
-                 "no-credentials": "#888", "absent": "#888"}
+                 "no-credentials": "#888", "remote": "#888", "absent": "#888"}
 
 
 def render_analysing(path: Path) -> str:

@@ -262,3 +262,52 @@ def test_the_first_answer_is_used():
     app.host.register(first, "first")  # the latest registered is called first (pluggy's order)
     found = app.host.context("later").find_objects(np.zeros((4, 4, 3), np.uint8), ["cup"])
     assert found is not None and found.name == "first"
+
+
+class Marks:
+    """Answers studio_find_soft_bindings with a fixed binding, nothing, or an error."""
+
+    def __init__(self, value: bytes | None, fail: bool = False):
+        self.value, self.fail, self.asked = value, fail, 0
+
+    @hookimpl
+    def studio_find_soft_bindings(self, path):
+        from studio.api import SoftBinding
+
+        self.asked += 1
+        if self.fail:
+            raise RuntimeError("reader broke")
+        return None if self.value is None else SoftBinding("org.example.mark.1", self.value, -9.0, "example")
+
+
+def test_a_plugin_asks_every_other_for_soft_bindings(tmp_path):
+    app = StudioApp(entry_points=[])
+    asker = Marks(b"\x00" * 8)
+    app.host.register(asker, "asker")
+    app.host.register(Marks(b"\x01" * 8), "one")
+    app.host.register(Marks(None), "none")
+    app.host.register(Marks(None, fail=True), "broken")
+    found = app.host.context("asker").find_soft_bindings(tmp_path / "a.png")
+    assert [(b.alg, b.hex, b.name) for b in found] == [("org.example.mark.1", "01" * 8, "example")]
+    assert asker.asked == 0 and found[0].to_dict()["value"] == "01" * 8
+    assert any("reader broke" in fault for fault in app.host.plugins["broken"].faults)
+
+
+def test_the_watermark_plugin_answers_with_its_payload(tmp_path):
+    import importlib.metadata
+
+    from PIL import Image
+
+    from studio_plugins.watermark.api import SOFT_BINDING_ALG, embed_image
+
+    eps = [ep for ep in importlib.metadata.entry_points(group="studio") if ep.name == "watermark"]
+    app = StudioApp(entry_points=eps)
+    app.host.register(Marks(None), "someone")
+    rng = np.random.default_rng(1)
+    pixels = np.clip(rng.normal(128, 30, (256, 256, 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(embed_image(pixels, bytes.fromhex("0123456789abcdef")).pixels).save(tmp_path / "m.png")
+    Image.fromarray(pixels).save(tmp_path / "plain.png")
+    ctx = app.host.context("someone")
+    (found,) = ctx.find_soft_bindings(tmp_path / "m.png")
+    assert found.alg == SOFT_BINDING_ALG and found.hex == "0123456789abcdef" and found.log10_p < -6
+    assert ctx.find_soft_bindings(tmp_path / "plain.png") == []

@@ -94,7 +94,7 @@ def test_remote_manifest_cannot_be_verified_offline(tmp_path, media):
     with open(media / "earth_apollo17.jpg", "rb") as src, open(out, "w+b") as dst:
         builder.sign(signer, "image/jpeg", src, dst)
     result = check(out)
-    assert result["state"] == "no-credentials"
+    assert result["state"] == "remote"
     assert result["remote"]["url"] == "https://example.org/manifests/remote.c2pa"
     assert "cannot be verified offline" in result["summary"]
     cli = studio("verify", out)

@@ -1,0 +1,121 @@
+"""Soft-binding recovery: a signed, watermarked export stripped of its credentials is matched back to them."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from credentials_helpers import active, generated_record, manifest_store, studio
+
+from studio.application import StudioApp
+
+
+@pytest.fixture
+def app():
+    """Credentials and the real watermark plugin: exports are marked, then signed."""
+    import importlib.metadata
+
+    wanted = ("credentials", "watermark")
+    return StudioApp(entry_points=[ep for ep in importlib.metadata.entry_points(group="studio") if ep.name in wanted])
+
+
+def picture(seed=5, size=(320, 384)):
+    rng = np.random.default_rng(seed)
+    h, w = size
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.dstack([x * 200 // w + 20, y * 200 // h + 20, (x + y) * 100 // (w + h) + 60]).astype(np.int16)
+    noise = rng.normal(0, 12, (h, w, 1)).astype(np.int16)
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def reencode(src, dest, fmt, quality=75):
+    """Strip the credentials the way a screenshot or an upload does: the pixels only, re-encoded."""
+    from PIL import Image
+
+    with Image.open(src) as im:
+        pixels = np.asarray(im.convert("RGB"))
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, fmt, **({"quality": quality} if fmt == "JPEG" else {}))
+    dest.write_bytes(out.getvalue())
+    return dest
+
+
+def verify_in(app, path):
+    """What the Verify page and ``studio inspect`` get from the credentials plugin."""
+    sections = app.host.call("studio_file_report", only="credentials", path=path, options={})
+    return sections[0][1]
+
+
+def test_the_export_carries_a_spec_form_soft_binding_and_is_kept_in_the_store(app, tmp_path):
+    from studio_plugins.credentials.store import ManifestStore
+
+    dest = tmp_path / "made.png"
+    report = app.export.export_image(picture(), dest, generated_record())
+    mark = next(p for p in report.performed if p.get("c2pa_action") == "c2pa.watermarked")
+    binding = next(a for a in active(manifest_store(dest))["assertions"] if a["label"] == "c2pa.soft-binding")
+    assert binding["data"]["alg"] == "org.studio.watermark.1" == mark["alg"]
+    assert bytes.fromhex(mark["payload"]) == __import__("base64").b64decode(binding["data"]["blocks"][0]["value"])
+    assert binding["data"]["blocks"][0]["scope"] == {}
+    with ManifestStore() as store:
+        (kept,) = store.find(mark["alg"], mark["payload"])
+    assert kept.title == "made.png" and kept.format == "image/png"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_stripped_copy_recovers_its_manifest_apart_from_its_own_state(app, tmp_path, fmt):
+    dest = tmp_path / "made.png"
+    report = app.export.export_image(picture(), dest, generated_record())
+    payload = next(p["payload"] for p in report.performed if p.get("c2pa_action") == "c2pa.watermarked")
+    stripped = reencode(dest, tmp_path / f"stripped.{fmt.lower()}", fmt)
+
+    section = verify_in(app, stripped)
+    data = section.data
+    assert data["state"] == "no-credentials" and data["manifests"] == 0  # never claims the file carries them
+    found = data["recovered"]
+    assert found["source"] == "watermark" and found["payload"] == payload
+    assert found["state"] in ("trusted", "valid") and found["failures"] == []
+    assert found["signer"]["common_name"] and found["exported_as"] == "made.png"
+    assert [a["action"] for a in found["actions"]] == ["c2pa.created", "c2pa.watermarked"]
+    assert found["ai_tool_used"] is True and "does not match this file" in found["content_binding"]
+    assert not found["collision"]
+    assert "recovered through its watermark" in section.outcome and "not this copy" in section.headline
+
+    cli = studio("verify", stripped, "--json")
+    assert cli.returncode == 0, cli.stderr
+    data = json.loads(cli.stdout)
+    assert data["state"] == "no-credentials" and data["recovered"]["payload"] == payload
+    text = studio("verify", stripped).stdout
+    assert "NO-CREDENTIALS" in text and f"recovered through the watermark (payload {payload})" in text
+
+
+def test_an_unmarked_image_recovers_nothing(app, tmp_path):
+    from PIL import Image
+
+    plain = tmp_path / "plain.jpg"
+    Image.fromarray(picture(seed=9)).save(plain, "JPEG", quality=90)
+    app.export.export_image(picture(), tmp_path / "other.png", generated_record())  # the store is not empty
+    data = verify_in(app, plain).data
+    assert data["state"] == "no-credentials" and data["recovered"] is None and data["soft_bindings"] == []
+
+
+def test_two_exports_of_one_record_are_both_listed(app, tmp_path):
+    record = generated_record()
+    app.export.export_image(picture(), tmp_path / "one.png", record)
+    app.export.export_image(picture(), tmp_path / "two.jpg", record)  # same record: same payload, other manifest
+    stripped = reencode(tmp_path / "one.png", tmp_path / "s.png", "PNG")
+    found = verify_in(app, stripped).data["recovered"]
+    assert found["collision"] and {m["title"] for m in found["matches"]} == {"one.png", "two.jpg"}
+
+
+def test_a_damaged_store_does_not_fail_the_export_and_is_left_alone(app, tmp_path):
+    from studio_plugins.credentials.store import default_path
+
+    path = default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database" * 50)
+    report = app.export.export_image(picture(), tmp_path / "made.png", generated_record())
+    assert any("not kept in the local manifest store" in str(n) and "damaged" in str(n) for n in report.notices)
+    assert path.read_bytes() == b"not a database" * 50
+    stripped = reencode(tmp_path / "made.png", tmp_path / "s.png", "PNG")
+    data = verify_in(app, stripped).data
+    assert data["recovered"] is None and "damaged" in data["store_note"]
