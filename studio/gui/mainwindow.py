@@ -35,6 +35,7 @@ from studio.document.history import Command as HistoryCommand
 from studio.document.project import SUFFIX, load_project, save_project
 from studio.errors import StudioError, window_text
 from studio.formats import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from studio.gui import gcguard
 from studio.gui.actionpanel import ActionPanel
 from studio.gui.boxtools import BoxTools
 from studio.gui.canvas import CanvasView
@@ -122,6 +123,7 @@ class _Bridge(QObject):
 class MainWindow(QMainWindow):
     def __init__(self, app: StudioApp, notifier: Notifier | None = None) -> None:
         super().__init__()
+        gcguard.install()  # garbage is collected on this thread, never in a job's worker thread
         self.app = app
         self.doc = Document()
         self.notifier = notifier or Notifier()
