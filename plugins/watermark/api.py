@@ -121,13 +121,10 @@ def check_image(pixels: np.ndarray, keys: list[Key] | None = None, with_sdxl: bo
     if min(height, width) < detect.MIN_DETECT_SIDE:
         result.notes.append(f"the image is {width}×{height} pixels, too small to carry the mark")
         return result
-    if min(height, width) < embed.MIN_SIDE:
-        result.notes.append(f"the image is smaller than Studio marks ({embed.MIN_SIDE} pixels on the shorter "
-                            "side); a mark that was downscaled this far may be missed")
-    prepared = detect.prepare(embed.luminance(arr))
+    prepared = detect.prepare_all(embed.luminance(arr))
     best: tuple[detect.Detection, Key] | None = None
     for key in keys:
-        found = detect.test_key(prepared, key.secret, keys_tried=len(keys))
+        found = detect.test_all(prepared, key.secret, keys_tried=len(keys))
         if best is None or found.log10_p < best[0].log10_p:
             best = (found, key)
     assert best is not None

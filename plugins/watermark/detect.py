@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from . import ecc, sync
-from .pattern import CELL, TILE, patterns_for, to_working
+from .pattern import CELL, TILE, WORK_SIDE, WORK_SIDES, patterns_for, to_working
 
 HIGHPASS_SIGMA = 2.0
 NORM_SIGMA = 3.0
@@ -65,6 +65,7 @@ class Detection:
     orientation: str = "identity"
     tests: int = 0
     notes: list[str] = field(default_factory=list)
+    mode: str = "standard"  # "small": the small pictures' mode
 
     @property
     def payload_hex(self) -> str | None:
@@ -83,6 +84,7 @@ class Detection:
             "rotation_degrees": None if self.lattice is None else float(
                 math.degrees(math.atan2(self.lattice[1, 0], self.lattice[0, 0]))),
             "tests": self.tests,
+            "mode": self.mode,
             "notes": self.notes,
         }
 
@@ -175,18 +177,31 @@ class Prepared:
     white: np.ndarray
     lattices: list[np.ndarray]
     folds: list[np.ndarray]
+    side: int = WORK_SIDE  # the working frame's shorter side: the mode looked for
+
+    @property
+    def mode(self) -> str:
+        return "standard" if self.side == WORK_SIDE else "small"
 
 
-def prepare(luma: np.ndarray) -> Prepared:
-    """Whiten a luminance image (float, 0..255 scale, native size) and fold it along each candidate lattice."""
+def prepare(luma: np.ndarray, side: int = WORK_SIDE) -> Prepared:
+    """Whiten a luminance image (float, 0..255 scale, native size) and fold it along each candidate lattice.
+
+    ``side``: the working frame's shorter side, i.e. the mode looked for (``WORK_SIDE`` or ``SMALL_WORK_SIDE``).
+    """
     height, width = luma.shape
     if min(height, width) < MIN_DETECT_SIDE:
         raise ValueError(f"an image of {width}×{height} pixels is too small to look for the watermark")
-    white = whiten(to_working(luma.astype(np.float32)))
+    white = whiten(to_working(luma.astype(np.float32), side))
     nominal = np.eye(2) * TILE
     lattices = [nominal] + [c for c, _ in sync.candidates(white, MAX_CANDIDATES)
                             if np.abs(c - nominal).max() > 0.3]
-    return Prepared(white, lattices, [fold(white, lattice) for lattice in lattices])
+    return Prepared(white, lattices, [fold(white, lattice) for lattice in lattices], side)
+
+
+def prepare_all(luma: np.ndarray) -> list[Prepared]:
+    """:func:`prepare` in every mode (standard and small): a picture may carry either, whatever its size now."""
+    return [prepare(luma, side) for side in WORK_SIDES]
 
 
 def test_key(prepared: Prepared, key: bytes, keys_tried: int = 1, fpr: float = DETECTION_FPR) -> Detection:
@@ -218,7 +233,7 @@ def test_key(prepared: Prepared, key: bytes, keys_tried: int = 1, fpr: float = D
     present = log10_p <= math.log10(fpr)
     return Detection(present=present, p_value=10.0 ** log10_p, log10_p=log10_p, z=z,
                      payload=payload, payload_ok=ok and present, soft_bits=soft, lattice=lattice,
-                     orientation=name, tests=tests)
+                     orientation=name, tests=tests, mode=prepared.mode)
 
 
 def _refine(white: np.ndarray, best: tuple, sync_fft: np.ndarray) -> tuple:
@@ -246,6 +261,12 @@ def _refine(white: np.ndarray, best: tuple, sync_fft: np.ndarray) -> tuple:
     return z, lattice, name, shift, tile
 
 
+def test_all(prepared: list[Prepared], key: bytes, keys_tried: int = 1, fpr: float = DETECTION_FPR) -> Detection:
+    """:func:`test_key` in each prepared mode; the strongest, counted over every mode tried."""
+    found = [test_key(p, key, keys_tried * len(prepared), fpr) for p in prepared]
+    return min(found, key=lambda d: d.log10_p)
+
+
 def detect_luma(luma: np.ndarray, key: bytes, keys_tried: int = 1, fpr: float = DETECTION_FPR) -> Detection:
-    """Look for ``key``'s mark in a luminance image (float, 0..255 scale, native size)."""
-    return test_key(prepare(luma), key, keys_tried, fpr)
+    """Look for ``key``'s mark in a luminance image (float, 0..255 scale, native size), in every mode."""
+    return test_all(prepare_all(luma), key, keys_tried, fpr)

@@ -18,9 +18,9 @@ import numpy as np
 
 from studio.api import BadInputError
 
-from .pattern import KeyPatterns, patterns_for, tiled, to_working
+from .pattern import KeyPatterns, marking_side, patterns_for, tiled, to_working
 
-MIN_SIDE = 256  # shorter side below which an image cannot carry the mark reliably
+MIN_SIDE = 64  # shorter side below which an image cannot carry the mark (from 64 to 255: the small mode)
 AMP_FLAT = 1.6  # luminance amplitude (0..255) on flat areas at strength 1
 AMP_TEXTURE = 0.30  # extra amplitude per unit of local standard deviation
 AMP_MAX = 6.0
@@ -99,7 +99,7 @@ def mark_delta(luma: np.ndarray, patterns: KeyPatterns, payload: bytes, strength
     ``PSNR_FLOOR`` and SSIM (of the luminance) at least ``SSIM_FLOOR``.
     """
     height, width = luma.shape
-    work = to_working(luma)
+    work = to_working(luma, marking_side(width, height))
     wh, ww = work.shape
     delta = mask(work) * tiled(patterns.tile(payload), ww, wh)
     if (ww, wh) != (width, height):

@@ -1,7 +1,12 @@
 """The keyed tile (template, sync and payload patterns) and the working resolution.
 
 Every image is looked at in a *working* frame whose shorter side is
-``WORK_SIDE`` pixels, so resizing the image does not move the mark. The mark
+``WORK_SIDE`` pixels, so resizing the image does not move the mark. Small
+pictures (shorter side under ``SMALL_BELOW``, down to 64 pixels: the built-in
+model's 64×64 outputs and video frames) are marked in the *small mode*, whose
+working frame has a shorter side of 256 or ``SMALL_WORK_SIDE`` (at most twice
+the picture's): at 64×64 one tile covers the picture and its cells are two
+pixels. The detector tries every mode, and counts them all in its p-value. The mark
 is one ``TILE``×``TILE`` tile repeated across the working frame. Its energy is
 shared by three superposed parts:
 
@@ -36,7 +41,14 @@ import numpy as np
 from . import ecc
 
 WORK_SIDE = 512
-MAX_WORK_SIDE = 2048
+SMALL_WORK_SIDE = 128  # the small mode's smallest working frame (see the module's docstring)
+SMALL_BELOW = 256  # pictures whose shorter side is under this are marked in the small mode
+# the working sides, largest first: a picture is marked at the largest its shorter side reaches, so the working
+# frame never enlarges it more than twice (a smaller frame than that would put the mark at lower frequencies,
+# where pictures are loud; a larger one at frequencies the picture cannot hold)
+WORK_SIDES = (WORK_SIDE, 256, SMALL_WORK_SIDE)
+MAX_ASPECT = 4  # the working frame's longer side is at most this many times its shorter side
+MAX_WORK_SIDE = MAX_ASPECT * WORK_SIDE
 TILE = 128
 CELL = 4
 GRID = TILE // CELL
@@ -136,16 +148,23 @@ def patterns_for(key: bytes) -> KeyPatterns:
     return KeyPatterns(key)
 
 
-def working_size(width: int, height: int) -> tuple[int, int]:
-    """The working frame's (width, height): shorter side WORK_SIDE, longer side capped."""
-    scale = WORK_SIDE / min(width, height)
-    scale = min(scale, MAX_WORK_SIDE / max(width, height))
+def marking_side(width: int, height: int) -> int:
+    """The working side a width×height picture is marked at: ``WORK_SIDE`` from ``SMALL_BELOW`` pixels up,
+    below that the small mode's largest side that is at most twice the picture's shorter side."""
+    shorter = min(width, height)
+    return next((side for side in WORK_SIDES if side <= 2 * shorter), SMALL_WORK_SIDE)
+
+
+def working_size(width: int, height: int, side: int = WORK_SIDE) -> tuple[int, int]:
+    """The working frame's (width, height): shorter side ``side``, longer side capped."""
+    scale = side / min(width, height)
+    scale = min(scale, MAX_ASPECT * side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def to_working(luma: np.ndarray) -> np.ndarray:
+def to_working(luma: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     h, w = luma.shape
-    ww, wh = working_size(w, h)
+    ww, wh = working_size(w, h, side)
     interp = cv2.INTER_AREA if ww < w else cv2.INTER_LINEAR
     return cv2.resize(luma, (ww, wh), interpolation=interp)
 

@@ -32,7 +32,7 @@ from studio.api import BadInputError
 from . import detect, ecc, embed
 from .api import SCHEME, format_p
 from .keys import Key, detection_keys, studio_default_key
-from .pattern import patterns_for, tiled, working_size
+from .pattern import marking_side, patterns_for, tiled, working_size
 
 DEFAULT_MAX_FRAMES = 24
 SSIM_BLOCK = 16  # the SSIM budget is measured on blocks of this many pixels a side ...
@@ -86,7 +86,7 @@ class FrameMarker:
         self.size = (width, height)
         self.payload = payload
         self.strength = float(strength)
-        self.work_size = working_size(width, height)
+        self.work_size = working_size(width, height, marking_side(width, height))
         ww, wh = self.work_size
         pattern: np.ndarray = np.ascontiguousarray(tiled(patterns_for(secret).tile(payload), ww, wh), np.float32)
         # a frame smaller than the working frame is marked at its own size: the tile brought down to it once,
@@ -256,7 +256,7 @@ def _inner_windows(blocks: int) -> np.ndarray:
 
 def embed_frames(frames: Iterable[np.ndarray], payload: bytes, key: Key | None = None,
                  strength: float = embed.DEFAULT_STRENGTH) -> Iterator[np.ndarray]:
-    """Marked copies of ``frames`` (RGB or RGBA uint8, all one size, ≥ 256 on the shorter side), lazily.
+    """Marked copies of ``frames`` (RGB or RGBA uint8, all one size, ≥ 64 on the shorter side), lazily.
 
     A :class:`FrameMarker` made for the first frame's size marks them all (in
     this thread; use ``FrameMarker.mark_frames`` for the pipelined version).
@@ -340,8 +340,8 @@ def detect_frames(frames: Iterable[np.ndarray], keys: list[Key] | None = None) -
         if min(arr.shape[:2]) < detect.MIN_DETECT_SIDE:
             notes.append(f"frame {index} is too small to check")
             continue
-        prepared = detect.prepare(embed.luminance(arr))
-        found = [(detect.test_key(prepared, k.secret, keys_tried=len(keys)), k) for k in keys]
+        prepared = detect.prepare_all(embed.luminance(arr))
+        found = [(detect.test_all(prepared, k.secret, keys_tried=len(keys)), k) for k in keys]
         d, key = min(found, key=lambda item: item[0].log10_p)
         best = min(best, d.log10_p)
         if d.present and d.soft_bits is not None:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 WATERMARK_OPTION = "watermark"
 SIGN_OPTION = "sign"
-WATERMARK_MIN_SIDE = 256  # the invisible watermark needs pictures at least this large on both sides
+WATERMARK_MIN_SIDE = 64  # the invisible watermark needs pictures at least this large on both sides
 EXPORT_ACTION_ID = "timeline.export_video"
 
 

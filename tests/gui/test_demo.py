@@ -15,7 +15,7 @@ def test_headless_demo_generates_marks_signs_and_verifies(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = load_image(tmp_path / "result.png")
-    assert result.pixels.shape[:2] == (256, 256)  # the built-in model's 64x64, enlarged to carry the mark
+    assert result.pixels.shape[:2] == (64, 64)  # the built-in model's picture as it was made: marked all the same
     assert result.pixels[..., :3].std() > 10  # a picture, not a blank
     lines = done.stdout.splitlines()
     assert any(line.startswith("exported") and "Invisible watermark, Content Credentials" in line for line in lines)

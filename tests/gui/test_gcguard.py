@@ -31,9 +31,10 @@ def test_a_worker_thread_never_collects_the_gui_threads_garbage(qtbot, make_wind
     freed_on: list[str] = []
     _garbage_cycle(freed_on)
 
-    def allocate() -> None:  # a model run allocates far past every collection threshold
-        junk = [[i] for i in range(200_000)]
-        del junk
+    kept: list[list[list[int]]] = []
+
+    def allocate() -> None:  # a model run allocates far past every collection threshold, and keeps it
+        kept.append([[i] for i in range(200_000)])
 
     worker = threading.Thread(target=allocate, name="job-worker")
     worker.start()
@@ -41,6 +42,7 @@ def test_a_worker_thread_never_collects_the_gui_threads_garbage(qtbot, make_wind
     assert freed_on == []  # the worker did not collect it
     qtbot.waitUntil(lambda: freed_on != [], timeout=5_000)
     assert freed_on == [threading.main_thread().name]
+    kept.clear()
 
 
 def test_without_the_collector_a_worker_thread_would_free_it():

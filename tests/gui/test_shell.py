@@ -239,14 +239,14 @@ def _picture(window, size, name):
 
 def test_export_dialog_for_a_small_picture_says_it_is_too_small_for_the_mark(make_window, qtbot, tmp_path):
     window = make_window()
-    _picture(window, (64, 48), "small.png")
-    window.doc.add_layer(Layer(np.zeros((48, 64, 4), np.uint8), name="Error level (heatmap)", kind="overlay",
+    _picture(window, (60, 40), "small.png")
+    window.doc.add_layer(Layer(np.zeros((40, 60, 4), np.uint8), name="Error level (heatmap)", kind="overlay",
                                record=Record(action="inspect.heatmap", title="Error level")))
-    window.doc.add_layer(BoxLayer(boxes=[Box(1, 1, 10, 10, "face")], canvas_size=(64, 48), name="Faces"))
+    window.doc.add_layer(BoxLayer(boxes=[Box(1, 1, 10, 10, "face")], canvas_size=(60, 40), name="Faces"))
     dialog = window.make_export_dialog()
     qtbot.addWidget(dialog)
     text = dialog.texts()
-    assert "too small for the mark" in text and "64×48" in text and "Adjust → Resize" in text
+    assert "too small for the mark" in text and "60×40" in text and "Adjust → Resize" in text
     assert "signed with a record" in text
     assert "In the picture:</b> “small.png”" in text
     assert "analysis overlays, never exported: “Error level (heatmap)”" in text
@@ -261,8 +261,8 @@ def test_export_dialog_for_a_small_picture_says_it_is_too_small_for_the_mark(mak
     qtbot.waitUntil(lambda: any(n.text.startswith("Exported small.png") for n in window.notifier.notices))
     message = next(n.text for n in window.notifier.notices if n.text.startswith("Exported small.png"))
     assert message.startswith("Exported small.png: not watermarked, signed as ")
-    assert any("256" in n.text and n.level == "warning" for n in window.notifier.notices)  # why no mark
-    assert Image.open(dest).size == (64, 48)
+    assert any("64 pixels" in n.text and n.level == "warning" for n in window.notifier.notices)  # why no mark
+    assert Image.open(dest).size == (60, 40)
 
 
 def test_export_dialog_for_a_large_picture_and_what_was_done(make_window, qtbot, tmp_path):

@@ -63,7 +63,7 @@ def test_export_dialog_says_what_each_step_will_do(short_timeline, qtbot):
 def test_explain_follows_what_the_steps_support(make_app):
     steps = make_app().export.steps()
     gif = explain(steps, "GIF", True, True, (640, 480))
-    mp4_small = explain(steps, "MP4", True, True, (200, 200))
+    mp4_small = explain(steps, "MP4", True, True, (60, 60))
     # whatever this version can mark, the words match the pipeline's steps
     mark = next(s for s in steps if s.option == "watermark")
     if "GIF" in mark.formats:
@@ -71,9 +71,9 @@ def test_explain_follows_what_the_steps_support(make_app):
     else:
         assert any("cannot mark GIF" in line for line in gif)
     if "MP4" in mark.formats:
-        assert any("smaller than 256 pixels" in line for line in mp4_small)
-    small = explain(steps, "PNGSEQ", True, True, (320, 200))
-    assert any("320×200 pixels: frames smaller than 256 pixels on a side cannot carry the mark" in line
+        assert any("smaller than 64 pixels" in line for line in mp4_small)
+    small = explain(steps, "PNGSEQ", True, True, (80, 50))
+    assert any("80×50 pixels: frames smaller than 64 pixels on a side cannot carry the mark" in line
                for line in small)
     assert explain([], "MP4", True, True, None)[0].startswith("Invisible watermark: no watermark plugin")
 

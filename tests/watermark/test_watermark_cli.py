@@ -66,7 +66,7 @@ def test_bad_input_is_one_line(tmp_path):
 
 def test_embed_refuses_a_too_small_image(tmp_path):
     small = tmp_path / "small.png"
-    Image.fromarray(np.zeros((100, 120, 3), np.uint8)).save(small)
+    Image.fromarray(np.zeros((50, 120, 3), np.uint8)).save(small)
     result = studio("watermark", "embed", small, "--out", tmp_path / "o.png")
-    assert result.returncode == 1 and "at least 256 pixels" in result.stderr
+    assert result.returncode == 1 and "at least 64 pixels" in result.stderr
     assert not (tmp_path / "o.png").exists()

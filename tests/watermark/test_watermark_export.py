@@ -90,10 +90,10 @@ def test_switched_off(make_app, tmp_path, photo):
 
 
 def test_too_small_goes_on_unmarked_or_refuses(make_app, tmp_path, photo):
-    small = photo[:200, :300]
+    small = photo[:50, :70]
     app = make_app()
     report = app.export.export_image(small, tmp_path / "small.png", Record(action="t"))
-    assert any("not added" in n and "at least 256 pixels" in n and "Resize" in n for n in report.notices)
+    assert any("not added" in n and "at least 64 pixels" in n and "Resize" in n for n in report.notices)
     assert np.array_equal(load_image(report.path).pixels[..., :3], small)
     with pytest.raises(StudioError, match="Cannot add the invisible watermark.*Nothing was written"):
         app.export.export_image(small, tmp_path / "refused.png", Record(action="t"), {"watermark_required": True})

@@ -61,8 +61,8 @@ def test_sixteen_bit_keeps_its_depth(photo):
 
 
 def test_too_small_and_unsupported_pixels_are_refused_clearly(photo):
-    with pytest.raises(api.TooSmallError, match="at least 256 pixels"):
-        api.embed_image(photo[:200, :300], PAYLOAD)
+    with pytest.raises(api.TooSmallError, match="at least 64 pixels"):
+        api.embed_image(photo[:50, :70], PAYLOAD)
     with pytest.raises(BadInputError, match="8- or 16-bit"):
         api.embed_image(photo.astype(np.float32), PAYLOAD)
     with pytest.raises(BadInputError, match="8 bytes"):

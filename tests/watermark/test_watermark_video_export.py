@@ -131,8 +131,8 @@ def test_alpha_is_copied_and_frames_are_checked(clip):
         marker.mark(clip[0][:200])
     with pytest.raises(BadInputError, match="uint8"):
         marker.mark(clip[0].astype(np.float32))
-    with pytest.raises(embed.TooSmallError, match="clip's frames are 300×200 pixels"):
-        FrameMarker((300, 200), PAYLOAD)
+    with pytest.raises(embed.TooSmallError, match="clip's frames are 60×200 pixels"):
+        FrameMarker((60, 200), PAYLOAD)
 
 
 def test_closing_the_marked_frames_stops_the_thread_and_closes_the_source(clip):
@@ -217,15 +217,15 @@ def test_the_step_takes_the_size_from_the_first_frame_when_the_job_does_not_say(
 
 
 def test_a_clip_too_small_to_mark_goes_on_unmarked_or_refuses():
-    frames = iter([np.zeros((200, 300, 3), np.uint8)])
-    job = job_for(frames, size=(300, 200))
+    frames = iter([np.zeros((50, 70, 3), np.uint8)])
+    job = job_for(frames, size=(70, 50))
     run(job)
     assert job.frames is frames and job.performed == []
-    assert any("not added" in n and "clip's frames are 300×200" in n and "at least 256 pixels" in n
+    assert any("not added" in n and "clip's frames are 70×50" in n and "at least 64 pixels" in n
                for n in job.notices)
     with pytest.raises(WatermarkRequiredError, match="Cannot add the invisible watermark"):
-        run(job_for(iter([]), size=(300, 200), watermark_required=True))
-    lazy = job_for(iter([np.zeros((200, 300, 3), np.uint8)] * 2), size=None)
+        run(job_for(iter([]), size=(70, 50), watermark_required=True))
+    lazy = job_for(iter([np.zeros((50, 70, 3), np.uint8)] * 2), size=None)
     run(lazy)
     assert len(list(lazy.frames)) == 2 and any("not added" in n for n in lazy.notices)
 
