@@ -162,7 +162,8 @@ def studio_find_objects(ctx: PluginContext, rgb: np.ndarray, queries: list[str],
 
 
 @hookspec
-def studio_find_soft_bindings(ctx: PluginContext, path: Path) -> SoftBinding | list[SoftBinding] | None:
+def studio_find_soft_bindings(ctx: PluginContext, path: Path,
+                              candidates: dict[str, list[bytes]]) -> SoftBinding | list[SoftBinding] | None:
     """Read the soft bindings (invisible watermarks) your plugin can find in a file's content.
 
     Asked through :meth:`studio.plugincontext.PluginContext.find_soft_bindings` (the credentials plugin
@@ -170,6 +171,9 @@ def studio_find_soft_bindings(ctx: PluginContext, path: Path) -> SoftBinding | l
     plugin is asked. Return a :class:`studio.results.SoftBinding` for each binding found with a readable
     value (``alg``: the identifier you write in the ``c2pa.soft-binding`` assertion; ``value``: the bytes
     decoded), or ``None`` when you find none or cannot read this kind of file. Only report a value you
-    would stake a manifest on: a damaged payload that fails its check is not a binding. Raise
-    :class:`studio.errors.BadInputError` for a file that cannot be read.
+    would stake a manifest on: a damaged payload that fails its check is not a binding — unless it
+    matches one of ``candidates`` far beyond chance. ``candidates`` maps an ``alg`` to the values the
+    asker already knows (the local manifest store's payloads; empty when it knows none): a plugin may
+    match a damaged reading against them and report the match, with a ``log10_p`` counted over all of
+    them. Raise :class:`studio.errors.BadInputError` for a file that cannot be read.
     """

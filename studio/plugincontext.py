@@ -135,8 +135,12 @@ class PluginContext:
                                   queries=list(queries), threshold=threshold)
         return answers[0][1] if answers else None
 
-    def find_soft_bindings(self, path: str | Path) -> list[SoftBinding]:
+    def find_soft_bindings(self, path: str | Path,
+                           candidates: dict[str, list[bytes]] | None = None) -> list[SoftBinding]:
         """Ask the other plugins for the soft bindings (invisible watermarks) in the file at ``path``.
+
+        ``candidates``: the values you already know, by ``alg`` (e.g. a manifest store's payloads), which a
+        plugin may match a damaged reading against.
 
         Every plugin whose :func:`~studio.hookspecs.studio_find_soft_bindings` answers contributes its
         :class:`~studio.results.SoftBinding` list, in pluggy's order; empty when none finds any. A plugin
@@ -146,7 +150,7 @@ class PluginContext:
         found: list[SoftBinding] = []
         errors: list[tuple[str, Any]] = []
         for _name, answer in self._host.call("studio_find_soft_bindings", skip=self._name, user_errors=errors,
-                                             path=Path(path)):
+                                             path=Path(path), candidates=dict(candidates or {})):
             found.extend(answer if isinstance(answer, list) else [answer])
         return found
 

@@ -63,20 +63,23 @@ def keep(job: ExportJob, manifest: bytes, mime: str, signer: str, settings: dict
 
 def recover(path: Path, ctx: PluginContext, anchors: trust.TrustAnchors | None) -> dict[str, Any]:
     """``{"recovered": ..., "soft_bindings": [...]}`` for a file without credentials of its own."""
-    found = ctx.find_soft_bindings(path)
     out: dict[str, Any] = {"recovered": None, "soft_bindings": []}
-    if not found:
-        return out
+    store = store_for(ctx.settings)
     try:
-        store = store_for(ctx.settings)
         store.open(create=False)
+        # the store's payloads: a mark found whose payload no longer decodes may still match one of them
+        candidates = {WATERMARK_ALG: [bytes.fromhex(p) for p in store.payloads(WATERMARK_ALG) if _is_hex(p)]}
     except StoreError as exc:
+        store.close()
+        found = ctx.find_soft_bindings(path)
         missing = not store.path.exists()
         out["soft_bindings"] = [b.to_dict() | {"matches": 0} for b in found]
-        out["store_note"] = ("The local manifest store is empty: no manifest to match." if missing
-                             else str(exc))
+        if found:
+            out["store_note"] = ("The local manifest store is empty: no manifest to match." if missing
+                                 else str(exc))
         return out
     try:
+        found = ctx.find_soft_bindings(path, candidates)
         for binding in found:
             entries = store.find(binding.alg, binding.hex)
             out["soft_bindings"].append(binding.to_dict() | {"matches": len(entries)})
@@ -87,6 +90,14 @@ def recover(path: Path, ctx: PluginContext, anchors: trust.TrustAnchors | None) 
     finally:
         store.close()
     return out
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(path: Path, alg: str, payload: str, log10_p: float | None, entries: list[Entry],

@@ -228,6 +228,10 @@ class ManifestStore:
                          (alg, payload.lower())).fetchall()
         return [_entry(r) for r in rows]
 
+    def payloads(self, alg: str) -> list[str]:
+        """Every distinct payload (hex) kept under ``alg``."""
+        return [str(r[0]) for r in self._run("SELECT DISTINCT payload FROM manifests WHERE alg = ?", (alg,))]
+
     def count(self) -> int:
         return int(self._run("SELECT count(*) FROM manifests").fetchone()[0])
 

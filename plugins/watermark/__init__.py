@@ -39,11 +39,14 @@ def studio_file_report(path: Path, ctx: PluginContext) -> ReportSection | None:
 
 
 @hookimpl
-def studio_find_soft_bindings(path: Path, ctx: PluginContext) -> SoftBinding | None:
-    """The mark's payload, when the mark is found and its payload passes its check (asked by credentials)."""
+def studio_find_soft_bindings(path: Path, ctx: PluginContext,
+                              candidates: dict[str, list[bytes]]) -> SoftBinding | None:
+    """The mark's payload, when the mark is found and its payload passes its check, or matches one of the
+    asker's ``candidates`` far beyond chance (asked by credentials, with its store's payloads)."""
+    from .api import SOFT_BINDING_ALG
     from .report import soft_binding_in
 
-    return soft_binding_in(Path(path), ctx.state)
+    return soft_binding_in(Path(path), ctx.state, (candidates or {}).get(SOFT_BINDING_ALG, ()))
 
 
 @hookimpl

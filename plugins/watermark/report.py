@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +62,32 @@ def section_for(path: Path, state: dict[str, Any] | None = None) -> ReportSectio
     return build_section(result) if result is not None else None
 
 
-def soft_binding_in(path: Path, state: dict[str, Any] | None = None) -> SoftBinding | None:
-    """Studio's mark in ``path`` as a soft binding: present, with a payload that passes its CRC."""
+def soft_binding_in(path: Path, state: dict[str, Any] | None = None,
+                    candidates: Sequence[bytes] = ()) -> SoftBinding | None:
+    """Studio's mark in ``path`` as a soft binding: present, with a payload that passes its CRC.
+
+    When the payload does not decode, a picture's soft bits are matched against ``candidates`` (the
+    payloads the asker knows, e.g. its manifest store's; :mod:`.match`): a candidate they agree with far
+    beyond chance, counted over all of them, is the binding.
+    """
     result = checked(path, state)
-    if result is None or not result.present or result.payload is None:
+    if result is None:
         return None
-    log10_p = result.best_log10_p if isinstance(result, VideoCheck) else (
-        result.detection.log10_p if result.detection is not None else None)
-    return SoftBinding(alg=SOFT_BINDING_ALG, value=bytes(result.payload), log10_p=log10_p,
-                       name="Studio's invisible watermark")
+    if result.present and result.payload is not None:
+        log10_p = result.best_log10_p if isinstance(result, VideoCheck) else (
+            result.detection.log10_p if result.detection is not None else None)
+        return SoftBinding(alg=SOFT_BINDING_ALG, value=bytes(result.payload), log10_p=log10_p,
+                           name="Studio's invisible watermark")
+    if isinstance(result, VideoCheck) or result.detection is None or not candidates:
+        return None
+    from .match import best_candidate
+
+    found = best_candidate(result.detection.soft_bits, candidates)
+    if found is None or not found.accepted:
+        return None
+    return SoftBinding(alg=SOFT_BINDING_ALG, value=found.payload, log10_p=found.log10_p,
+                       name=f"Studio's invisible watermark (its damaged payload matched one of the {found.candidates} "
+                            "known payloads)")
 
 
 def build_section(result: ImageCheck | VideoCheck) -> ReportSection:

@@ -88,6 +88,41 @@ def test_a_stripped_copy_recovers_its_manifest_apart_from_its_own_state(app, tmp
     assert "NO-CREDENTIALS" in text and f"recovered through the watermark (payload {payload})" in text
 
 
+def test_a_copy_whose_payload_no_longer_decodes_is_matched_against_the_store(app, tmp_path):
+    """Shrunk and noised until the mark is still found but its payload fails its check: the store's
+    payloads are the candidates, and the right one is matched (and the export found again)."""
+    import cv2
+    from PIL import Image
+
+    from studio_plugins.watermark import api
+
+    for seed in range(3):  # other exports in the store: candidates that must not match
+        app.export.export_image(picture(seed=20 + seed), tmp_path / f"other{seed}.png", generated_record())
+    dest = tmp_path / "made.png"
+    report = app.export.export_image(picture(size=(640, 768)), dest, generated_record())
+    payload = next(p["payload"] for p in report.performed if p.get("c2pa_action") == "c2pa.watermarked")
+    with Image.open(dest) as im:
+        marked = np.asarray(im.convert("RGB"))
+    damaged = None
+    for scale in (0.5, 0.4, 0.3):
+        for sigma in (30, 40, 50, 60):
+            small = cv2.resize(marked, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            noisy = np.clip(small + np.random.default_rng(0).normal(0, sigma, small.shape), 0, 255).astype(np.uint8)
+            check = api.check_image(noisy)
+            if check.present and check.payload is None:
+                damaged = tmp_path / "damaged.png"
+                Image.fromarray(noisy).save(damaged)
+                break
+        if damaged is not None:
+            break
+    assert damaged is not None  # the attacks reach the case: the mark found, its payload damaged
+    data = verify_in(app, damaged).data
+    assert data["state"] == "no-credentials"
+    assert data["recovered"] is not None and data["recovered"]["payload"] == payload
+    assert data["recovered"]["exported_as"] == "made.png"
+    assert "matched one of the 4 known payloads" in data["soft_bindings"][0]["name"]
+
+
 def test_an_unmarked_image_recovers_nothing(app, tmp_path):
     from PIL import Image
 
