@@ -87,6 +87,17 @@ def arch() -> str:
     return {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
 
 
+def strip_torch(app: Path) -> None:
+    """Strip torch's own libraries (about 70 MB of symbols); the wheels' auditwheel-patched ones stay as they are."""
+    strip = shutil.which("strip")
+    if not strip:
+        log("no strip found: torch's libraries keep their symbols")
+        return
+    for lib in sorted((app / "_internal" / "torch" / "lib").glob("*.so*")):
+        if lib.is_file() and not lib.is_symlink():
+            subprocess.run([strip, "--strip-unneeded", str(lib)], check=True)
+
+
 def package_linux(app: Path, version: str, icons: dict[str, Path]) -> Path:
     name = f"studio-{version}-linux-{arch()}"
     folder = DIST / name
@@ -188,13 +199,15 @@ def main() -> int:
     version = stage(site)
     log(f"staged Studio {version} in {site}")
     icons = icon.write(BUILD / "icons")
-    env = dict(os.environ, STUDIO_STAGE=str(site), STUDIO_VERSION=version,
-               STUDIO_ICON=str(icons["icns" if sys.platform == "darwin" else "ico"]))
+    icon_file = icons["icns"] if sys.platform == "darwin" else icons["ico"] if os.name == "nt" else None
+    env = dict(os.environ, STUDIO_STAGE=str(site), STUDIO_VERSION=version, STUDIO_ICON=str(icon_file or ""))
     out = BUILD / "pyinstaller"
     subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
                     "--distpath", str(out), "--workpath", str(BUILD / "work"), str(HERE / "studio.spec")],
                    check=True, cwd=HERE, env=env)
     app = out / ("Studio.app" if sys.platform == "darwin" else "studio")
+    if sys.platform.startswith("linux"):
+        strip_torch(app)
     unpacked = tree_size(app)
     log(f"PyInstaller done in {time.monotonic() - start:.0f} s: {app} ({unpacked / 1e6:.0f} MB)")
     if args.no_package:

@@ -233,7 +233,7 @@ def check(wheels: list[Wheel], folder: Path) -> None:
     batch = {w.key: w for w in wheels}
     installed = {k: d.version for k, d in _installed(folder).items() if k not in batch}
     needed_by_batch: dict[str, str] = {}
-    env = dict(default_environment(), extra="")
+    env = {key: str(value) for key, value in default_environment().items()} | {"extra": ""}
     for wheel in wheels:
         if wheel.key in shipped:
             raise PluginInstallError(f"{wheel.path.name} is {wheel.name}, which is part of Studio itself "
