@@ -79,7 +79,8 @@ def stage(dest: Path) -> str:
 
 
 def tree_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    """Bytes in the files under ``path`` (a symbolic link counts as nothing)."""
+    return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
 def arch() -> str:
@@ -87,13 +88,17 @@ def arch() -> str:
     return {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
 
 
-def strip_torch(app: Path) -> None:
-    """Strip torch's own libraries (about 70 MB of symbols); the wheels' auditwheel-patched ones stay as they are."""
+def strip_own(app: Path) -> None:
+    """Strip torch's own libraries and Python's (about 90 MB of symbols).
+
+    Not the other wheels' libraries: auditwheel patched them, and stripping breaks them.
+    """
     strip = shutil.which("strip")
     if not strip:
         log("no strip found: torch's libraries keep their symbols")
         return
-    for lib in sorted((app / "_internal" / "torch" / "lib").glob("*.so*")):
+    internal = app / "_internal"
+    for lib in sorted([*(internal / "torch" / "lib").glob("*.so*"), *internal.glob("libpython3*.so*")]):
         if lib.is_file() and not lib.is_symlink():
             subprocess.run([strip, "--strip-unneeded", str(lib)], check=True)
 
@@ -207,7 +212,7 @@ def main() -> int:
                    check=True, cwd=HERE, env=env)
     app = out / ("Studio.app" if sys.platform == "darwin" else "studio")
     if sys.platform.startswith("linux"):
-        strip_torch(app)
+        strip_own(app)
     unpacked = tree_size(app)
     log(f"PyInstaller done in {time.monotonic() - start:.0f} s: {app} ({unpacked / 1e6:.0f} MB)")
     if args.no_package:

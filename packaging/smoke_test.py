@@ -87,7 +87,9 @@ def app_folder(exe: Path) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    """Every file's size (a symbolic link: -1), by its path in ``folder``."""
+    return {str(p.relative_to(folder)): -1 if p.is_symlink() else p.stat().st_size
+            for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
 
 
 # -- running ------------------------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def main() -> int:
     exe = unpack(artifact, work / "app")
     print(f"unpacked {artifact.name} in {time.perf_counter() - start:.0f} s: {exe}", flush=True)
     before = snapshot(app_folder(exe))
-    size = sum(before.values())
+    size = sum(n for n in before.values() if n > 0)
     print(f"app folder: {size / 1e6:.0f} MB in {len(before)} files", flush=True)
     runner = Runner(exe, home, cwd)
     print("network: " + ("none (unshare -rn)" if runner.prefix else "not blocked on this platform"), flush=True)
