@@ -263,7 +263,8 @@ def check(wheels: list[Wheel], folder: Path) -> None:
                 raise PluginInstallError(
                     f"{wheel.path.name} needs {req}, which Studio does not include.",
                     f"Give its wheel in the same command: studio plugins install {wheel.path.name} "
-                    f"{req.name}-VERSION-py3-none-any.whl (Studio downloads nothing).")
+                    f"{req.name}-VERSION-py3-none-any.whl (Studio downloads nothing).",
+                    window_hint="Choose its wheel together with the plugin's (Studio downloads nothing).")
             if req.specifier and not req.specifier.contains(have, prereleases=True):
                 hint = (f"A plugin cannot change the app's own packages; ask for a version of {wheel.name} that "
                         f"works with {req.name} {have}." if where == "Studio" else "")

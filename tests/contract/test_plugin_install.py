@@ -193,3 +193,22 @@ def test_a_plugin_that_fails_to_import_stays_its_own_problem(folder, tmp_path, m
 def test_uninstall_unknown_or_builtin(folder):
     with pytest.raises(PluginInstallError, match="Built-in plugins cannot be removed"):
         plugininstall.uninstall("adjust")
+
+
+@pytest.mark.gui
+def test_plugins_window_installs_a_wheel_and_says_why_not(folder, tmp_path, qtbot, make_app):
+    from studio.gui.pluginsdialog import PluginsDialog
+
+    dialog = PluginsDialog(make_app().host)
+    qtbot.addWidget(dialog)
+    broken = tmp_path / "broken" / "studio_hello-1.0-py3-none-any.whl"
+    broken.parent.mkdir()
+    broken.write_bytes(b"PK\x03\x04 not really")
+    assert not dialog.install_wheels([str(broken)])
+    assert "is not a usable wheel" in dialog.message.text()
+    needs = hello_wheel(tmp_path / "needs", requires=["studio-hello-helper"])
+    assert not dialog.install_wheels([str(needs)])
+    assert "Choose its wheel together" in dialog.message.text() and "studio plugins" not in dialog.message.text()
+    assert dialog.install_wheels([str(hello_wheel(tmp_path / "wheels"))])
+    assert dialog.message.text() == "Installed studio-hello 1.0; restart Studio to load it."
+    assert (folder / "studio_hello" / "__init__.py").exists()
