@@ -253,7 +253,8 @@ def main() -> int:
             out = expect(runner.run("gui", "--exit-after-show", timeout=300))
             assert "Another Studio window is already open" in out.stderr, out.stderr
             assert first.poll() is None, "the first window closed"
-            return out.stderr.strip().splitlines()[-1][:100] + "…"
+            note = next(line for line in out.stderr.splitlines() if "already open" in line)
+            return note[:110] + "…"
         finally:
             first.terminate()
             try:
