@@ -9,7 +9,8 @@ of its own, with nothing of the build's environment: on Linux ``env -i HOME=... 
 ``unshare -rn`` where the kernel allows it (no network at all), so no ``.venv``, no checkout, no download.
 Checks: ``--version``; ``plugins --json`` lists every built-in plugin loaded without errors; ``generate`` with
 the built-in model; ``verify`` says ``trusted`` (the signing identity Studio creates for the user at the first
-export, whose root it trusts for the user's own files); the window opens offscreen and closes
+export, whose root it trusts for the user's own files); resize, watermark detection, ``inspect`` and the built-in
+grounding model on the enlarged picture; the window opens offscreen and closes
 (``gui --exit-after-show``), and a second one starts while the first is open, with a message; a plugin wheel is
 installed into the user's plugin folder and still loads from a fresh copy of the app (an update); a corrupt
 wheel, a wheel whose requirements clash with the app's and an unwritable plugin folder each give a clear
@@ -167,12 +168,12 @@ def one_line_error(out: subprocess.CompletedProcess[str], words: str) -> str:
 
 def red_fraction(path: Path) -> float:
     """Share of clearly red pixels."""
+    import numpy as np
     from PIL import Image
 
-    image = Image.open(path).convert("RGB")
-    pixels = list(image.getdata())
-    red = sum(1 for r, g, b in pixels if r > 140 and g < 90 and b < 90)
-    return red / len(pixels)
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    red = (rgb[..., 0] > 140) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+    return float(red.mean())
 
 
 def main() -> int:
@@ -234,6 +235,19 @@ def main() -> int:
         report = json.loads(expect(runner.run("verify", "x.png", "--json")).stdout)
         assert report["state"] == "trusted", f"state {report['state']}: {report.get('summary')}"
         return f"{report['state']}: signed by {report['signer']['organization']}"
+
+    def edit_watermark_inspect() -> str:
+        expect(runner.run("adjust", "resize", "x.png", "--width", "320", "--height", "320", "--out", "big.png"))
+        mark = json.loads(expect(runner.run("watermark", "detect", "big.png", "--json")).stdout)
+        assert mark["present"], mark
+        report = json.loads(expect(runner.run("inspect", "big.png", "--json")).stdout)
+        assert report["sections"], report
+        return f"resized, watermark present, inspect: {len(report['sections'])} sections"
+
+    def ground() -> str:
+        found = json.loads(expect(runner.run("ground", "big.png", "the red circle", "--json")).stdout)
+        assert len(found["boxes"]) == 1, found
+        return f"{found['model']}: {found['boxes'][0]['box']}"
 
     def gui() -> str:
         out = expect(runner.run("gui", "--exit-after-show", "--screenshot", "window.png", timeout=300))
@@ -314,7 +328,8 @@ def main() -> int:
         return f"{len(after)} files as unpacked"
 
     for name, fn in (("version", version), ("plugins", plugins), ("doctor", doctor), ("generate", generate),
-                     ("verify", verify), ("gui", gui), ("second window", second_window),
+                     ("verify", verify), ("edit, watermark, inspect", edit_watermark_inspect), ("ground", ground),
+                     ("gui", gui), ("second window", second_window),
                      ("plugin install", plugin_install), ("plugin survives an update", survives_update),
                      ("corrupt wheel", corrupt_wheel), ("clashing wheel", clashing_wheel),
                      ("unwritable plugin folder", unwritable_folder), ("library wheel alone", library_wheel_alone),
