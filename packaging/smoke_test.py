@@ -88,9 +88,9 @@ def app_folder(exe: Path) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, int]:
-    """Every file's size (a symbolic link: -1), by its path in ``folder``."""
+    """Every file's size (a symbolic link: -1), by its path in ``folder`` (not the Windows uninstaller's files)."""
     return {str(p.relative_to(folder)): -1 if p.is_symlink() else p.stat().st_size
-            for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+            for p in folder.rglob("*") if (p.is_file() or p.is_symlink()) and not p.name.startswith("unins")}
 
 
 # -- running ------------------------------------------------------------------------------------------------
@@ -289,11 +289,14 @@ def main() -> int:
         return out.stdout.strip().splitlines()[0]
 
     def survives_update() -> str:
-        fresh = unpack(artifact, work / "app-update")
+        if artifact.suffix == ".exe":  # the installer again over the installed app, as an update runs
+            fresh, how = unpack(artifact, work / "app"), "after installing over it"
+        else:
+            fresh, how = unpack(artifact, work / "app-update"), "from a freshly unpacked copy"
         listed = {p["name"]: p for p in json.loads(expect(runner.run("plugins", "--json", exe=fresh)).stdout)}
         assert "hello" in listed and listed["hello"]["loaded"], "the plugin is gone after an update"
         shutil.rmtree(work / "app-update", ignore_errors=True)
-        return "the plugin loads from a fresh copy of the app"
+        return f"the plugin loads {how}"
 
     def corrupt_wheel() -> str:
         wheel = hello_wheel(wheels / "corrupt", "2.0")
