@@ -1,5 +1,6 @@
 """Third-party plugin wheels in the user's plugin folder: install, load, update, remove, and refuse bad ones."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,8 +13,10 @@ from helpers import ROOT
 from studio import plugininstall
 from studio.plugininstall import PluginInstallError
 
-sys.path.insert(0, str(ROOT / "packaging"))
-from tinywheel import HELLO_PLUGIN, hello_wheel, make_wheel  # noqa: E402
+_spec = importlib.util.spec_from_file_location("studio_tinywheel", ROOT / "packaging" / "tinywheel.py")
+tinywheel = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tinywheel)
+HELLO_PLUGIN, hello_wheel, make_wheel = tinywheel.HELLO_PLUGIN, tinywheel.hello_wheel, tinywheel.make_wheel
 
 
 @pytest.fixture
