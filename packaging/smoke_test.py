@@ -14,7 +14,8 @@ grounding model on the enlarged picture; the window opens offscreen and closes
 (``gui --exit-after-show``), and a second one starts while the first is open, with a message; a plugin wheel is
 installed into the user's plugin folder and still loads from a fresh copy of the app (an update); a corrupt
 wheel, a wheel whose requirements clash with the app's and an unwritable plugin folder each give a clear
-one-line error; the unpacked app folder is left unchanged. Exit status 0 when every check passes.
+one-line error; on Linux ``install.sh`` registers the menu entry, icon and ``.studio`` type (and ``--remove``
+undoes it); the unpacked app folder is left unchanged. Exit status 0 when every check passes.
 """
 
 from __future__ import annotations
@@ -323,6 +324,23 @@ def main() -> int:
         lib = make_wheel(wheels, "studio-hello-lib", "1.0", {"studio_hello_lib.py": "X = 1\n"})
         return one_line_error(runner.run("plugins", "install", str(lib)), "is not a Studio plugin")
 
+    def desktop_entry() -> str:
+        install = app_folder(exe) / "install.sh"
+        if not install.exists():
+            return "no install.sh on this platform (the installer or the .app registers the file type)"
+        data = work / "xdg-data"
+        env = {**runner.env, "XDG_DATA_HOME": str(data), "PATH": "/usr/bin:/bin"}
+        out = subprocess.run(["sh", str(install)], capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        entry = (data / "applications" / "org.studio.Studio.desktop").read_text(encoding="utf-8")
+        assert f'Exec="{exe}" gui %F' in entry, entry
+        assert "MimeType=application/x-studio-project;" in entry
+        assert (data / "mime" / "packages" / "org.studio.Studio.xml").exists()
+        assert (data / "icons" / "hicolor" / "256x256" / "apps" / "org.studio.Studio.png").stat().st_size > 1000
+        out = subprocess.run(["sh", str(install), "--remove"], capture_output=True, text=True, env=env)
+        assert out.returncode == 0 and not (data / "applications" / "org.studio.Studio.desktop").exists()
+        return "install.sh registers the menu entry, icon and .studio type; --remove undoes it"
+
     def unchanged() -> str:
         after = snapshot(app_folder(exe))
         added = sorted(set(after) - set(before))
@@ -336,7 +354,7 @@ def main() -> int:
                      ("plugin install", plugin_install), ("plugin survives an update", survives_update),
                      ("corrupt wheel", corrupt_wheel), ("clashing wheel", clashing_wheel),
                      ("unwritable plugin folder", unwritable_folder), ("library wheel alone", library_wheel_alone),
-                     ("app folder unchanged", unchanged)):
+                     ("desktop entry", desktop_entry), ("app folder unchanged", unchanged)):
         checks.check(name, fn)
     failed = [name for name, ok, _ in checks.results if not ok]
     print(f"{len(checks.results) - len(failed)}/{len(checks.results)} checks passed in "

@@ -13,7 +13,11 @@ if [ "${1:-}" = "--remove" ]; then
     echo "Studio's desktop entry, icon and file type are removed."
 else
     mkdir -p "$apps" "$mime/packages" "$icons"
-    exe=$(printf '%s' "$here/studio" | sed 's/[\\ "]/\\&/g')
+    case "$here" in
+        *[\"\`\$\\]*) echo "Move Studio to a folder whose path has no \", \`, \$ or \\ first." >&2; exit 1 ;;
+    esac
+    # the Exec line quotes the path (it may hold spaces); & and | are escaped for sed
+    exe=$(printf '"%s"' "$here/studio" | sed 's/[&|]/\\&/g')
     sed "s|@EXEC@|$exe|g" "$here/share/applications/org.studio.Studio.desktop" > "$apps/org.studio.Studio.desktop"
     cp "$here/share/mime/packages/org.studio.Studio.xml" "$mime/packages/"
     cp "$here/share/icons/hicolor/256x256/apps/org.studio.Studio.png" "$icons/"
