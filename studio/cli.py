@@ -84,11 +84,23 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the desktop window (the default with no command)")
     gui.add_argument("files", nargs="*", help="images or projects to open")
+    gui.add_argument("--exit-after-show", action="store_true",
+                     help="close the window as soon as it is shown (checks an installation starts; with "
+                          "QT_QPA_PLATFORM=offscreen it needs no display)")
+    gui.add_argument("--screenshot", metavar="PNG", help="with --exit-after-show: save the window as a picture first")
 
     plugins = sub.add_parser("plugins", help="list plugins, their versions and load errors")
     plugins.add_argument("--json", action="store_true")
     plugins.add_argument("--enable", metavar="NAME", help="enable a plugin (from the next start)")
     plugins.add_argument("--disable", metavar="NAME", help="disable a plugin (from the next start)")
+    plugin_commands = plugins.add_subparsers(dest="plugins_command", metavar="COMMAND")
+    install = plugin_commands.add_parser(
+        "install", help="install plugin wheels into your plugin folder (kept across updates; nothing is downloaded)")
+    install.add_argument("wheels", nargs="+", metavar="WHEEL", help="the plugin's .whl, and wheels it needs")
+    install.add_argument("--json", action="store_true")
+    uninstall = plugin_commands.add_parser("uninstall", help="remove a plugin you installed")
+    uninstall.add_argument("name", metavar="NAME", help="the plugin's name or its distribution's")
+    uninstall.add_argument("--json", action="store_true")
 
     doctor = sub.add_parser("doctor", help="report Python, torch, the device chosen and why, library versions, paths")
     doctor.add_argument("--json", action="store_true")
@@ -218,7 +230,34 @@ def run_action(app: Any, action: Action, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plugin_install(args: argparse.Namespace) -> int:
+    from studio import plugininstall
+
+    folder = plugininstall.plugins_dir()
+    if args.plugins_command == "uninstall":
+        name = plugininstall.uninstall(args.name, folder)
+        if args.json:
+            print(json.dumps({"uninstalled": name, "folder": str(folder)}))
+        else:
+            print(f"removed {name} from {folder}")
+        return EXIT_OK
+    done = plugininstall.install(args.wheels, folder)
+    if args.json:
+        print(json.dumps({"installed": done, "folder": str(folder)}, indent=2))
+        return EXIT_OK
+    for item in done:
+        plugins = f" (plugins: {', '.join(item['plugins'])})" if item["plugins"] else " (a library)"
+        replaced = f", replacing {item['replaced']}" if item["replaced"] else ""
+        print(f"installed {item['name']} {item['version']}{plugins}{replaced}")
+        if item["skipped"]:
+            print(f"  note: its {', '.join(item['skipped'])} files are not installed (Studio loads only modules)")
+    print(f"into {folder}; Studio loads them from its next start")
+    return EXIT_OK
+
+
 def cmd_plugins(app: Any, args: argparse.Namespace) -> int:
+    if getattr(args, "plugins_command", None):
+        return cmd_plugin_install(args)
     if args.enable or args.disable:
         name = args.enable or args.disable
         if name not in app.host.plugins:
@@ -235,6 +274,8 @@ def cmd_plugins(app: Any, args: argparse.Namespace) -> int:
         if info["error"]:
             state = "FAILED"
         origin = "built-in" if info["builtin"] else (info["distribution"] or "third-party")
+        if info.get("user_installed"):
+            origin += " (your plugin folder)"
         print(f"{info['name']:<20} {info['version'] or '-':<10} {state:<9} {origin}")
         if info["error"]:
             print(f"    error: {info['error']}")
@@ -289,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _gui([])
         if args.command == "gui":
-            return _gui(args.files)
+            return _gui(args.files, app=app, exit_after_show=args.exit_after_show, screenshot=args.screenshot)
         if args.command == "plugins":
             return cmd_plugins(app, args)
         if args.command == "doctor":
@@ -322,10 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _gui(files: Sequence[str]) -> int:
+def _gui(files: Sequence[str], **options: Any) -> int:
     from studio.gui.main import run_gui
 
-    return run_gui(list(files))
+    return run_gui(list(files), **options)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from studio import __version__
+from studio.plugininstall import plugins_dir
 from studio.settings import cache_dir, config_dir
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def doctor_report(app: StudioApp) -> dict[str, Any]:
             "config": str(config_dir()),
             "settings": str(app.settings.path),
             "cache": str(cache_dir()),
+            "plugins": str(plugins_dir()),
         },
         "plugins": {name: ("ok" if info.loaded else (info.error or "disabled"))
                     for name, info in app.host.plugins.items()},

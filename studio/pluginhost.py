@@ -45,6 +45,7 @@ class PluginInfo:
     distribution: str = ""
     builtin: bool = False
     enabled: bool = True
+    user_installed: bool = False  # from the user's plugin folder (studio plugins install)
     loaded: bool = False
     error: str | None = None
     faults: list[str] = field(default_factory=list)
@@ -57,6 +58,7 @@ class PluginInfo:
             "distribution": self.distribution,
             "builtin": self.builtin,
             "enabled": self.enabled,
+            "user_installed": self.user_installed,
             "loaded": self.loaded,
             "error": self.error,
             "faults": list(self.faults),
@@ -85,8 +87,16 @@ class PluginHost:
 
     # -- loading ---------------------------------------------------------
     def load_entry_points(self, entry_points: Iterable[importlib.metadata.EntryPoint] | None = None) -> None:
-        """Load every plugin of the ``studio`` entry-point group, each under its own guard."""
+        """Load every plugin of the ``studio`` entry-point group, each under its own guard.
+
+        With no ``entry_points`` given, the user's plugin folder (:mod:`studio.plugininstall`) is put on the
+        path first, so the plugins installed there are found too.
+        """
+        folder = None
         if entry_points is None:
+            from studio import plugininstall
+
+            folder = plugininstall.activate()
             entry_points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
         for ep in sorted(entry_points, key=lambda e: e.name):
             dist = getattr(ep, "dist", None)
@@ -98,6 +108,10 @@ class PluginHost:
                 builtin=ep.value.startswith(BUILTIN_PREFIX),
                 enabled=ep.name not in self.settings.disabled_plugins,
             )
+            if folder is not None and dist is not None:
+                from studio.plugininstall import is_user_installed
+
+                info.user_installed = is_user_installed(dist, folder)
             if info.name in self.plugins:
                 info.error = f"another plugin is already called '{info.name}' ({self.plugins[info.name].module})"
                 log.warning("plugin %s: %s", ep.name, info.error)

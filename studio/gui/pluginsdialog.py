@@ -1,10 +1,21 @@
-"""The Plugins window: every plugin, its version, state, load error and faults; enable/disable."""
+"""The Plugins window: every plugin, its version, state, load error and faults; enable/disable; install wheels."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
+from studio import plugininstall
+from studio.errors import StudioError, window_text
 from studio.pluginhost import PluginHost
 
 COLUMNS = ["Enabled", "Plugin", "Version", "Origin", "Status"]
@@ -33,8 +44,20 @@ class PluginsDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addWidget(QLabel("Enabling or disabling a plugin takes effect at the next start."))
-        self.resize(760, 320)
+        layout.addWidget(QLabel("Enabling, disabling or installing a plugin takes effect at the next start."))
+        row = QHBoxLayout()
+        self.install_button = QPushButton("Install plugin…")
+        self.install_button.setObjectName("install_plugin")
+        self.install_button.setToolTip("Install a plugin's wheel (.whl), with the wheels it needs, into your plugin "
+                                       f"folder ({plugininstall.plugins_dir()}); nothing is downloaded.")
+        self.install_button.clicked.connect(self._choose_wheels)
+        self.message = QLabel("")
+        self.message.setObjectName("install_message")
+        self.message.setWordWrap(True)
+        row.addWidget(self.install_button)
+        row.addWidget(self.message, 1)
+        layout.addLayout(row)
+        self.resize(760, 360)
         self.refresh()
         self.table.itemChanged.connect(self._toggled)
 
@@ -50,6 +73,8 @@ class PluginsDialog(QDialog):
             check.setData(Qt.ItemDataRole.UserRole, name)
             self.table.setItem(row, 0, check)
             origin = "built-in" if info.builtin else (info.distribution or "third-party")
+            if info.user_installed:
+                origin += " (your plugin folder)"
             for col, text in enumerate((name, info.version or "-", origin, status_text(info)), start=1):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -66,3 +91,21 @@ class PluginsDialog(QDialog):
         name = item.data(Qt.ItemDataRole.UserRole)
         self.host.set_enabled(name, item.checkState() == Qt.CheckState.Checked)
         self.refresh()
+
+    def _choose_wheels(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Install plugin", "", "Plugin wheels (*.whl)")
+        if paths:
+            self.install_wheels(paths)
+
+    def install_wheels(self, paths: list[str]) -> bool:
+        """Install ``paths`` into the user's plugin folder; the outcome is said under the table."""
+        try:
+            done = plugininstall.install(list(paths))
+        except StudioError as exc:
+            self.message.setText(window_text(exc))
+            self.message.setStyleSheet("color: #c0392b")
+            return False
+        names = ", ".join(f"{item['name']} {item['version']}" for item in done)
+        self.message.setText(f"Installed {names}; restart Studio to load it.")
+        self.message.setStyleSheet("")
+        return True
