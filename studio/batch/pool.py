@@ -55,7 +55,8 @@ class Outcome:
 
 def resolve(name: str) -> Callable[..., Any]:
     module, _, attr = name.partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+    function: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    return function
 
 
 def limit_threads(threads: int = 1) -> None:

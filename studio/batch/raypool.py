@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -60,7 +61,7 @@ def probe(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
-    except socket.timeout:
+    except TimeoutError:
         raise BadInputError(f"No Ray cluster answers at {address}: nothing replied within {timeout:g} s.",
                             "Check the address and that the head node is running ('ray status' there).") from None
     except OSError as exc:
@@ -113,11 +114,15 @@ class RayPool:
         self._slots: list[_Slot] = []
         self._count = 0
         self._actor_class: Any = None
+        self._stdout: Any = None
 
     def connect(self) -> None:
         ray = self.ray
         if ray.is_initialized():
             return
+        # Ray's driver prints its workers' messages ("(raylet) A worker died…") to stdout from a thread: they go
+        # to stderr while the batch runs, so that stdout stays the command's own output (``--json``)
+        self._stdout, sys.stdout = sys.stdout, sys.stderr
         env = {var: str(self.threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "error",
                                    "runtime_env": {"env_vars": env}}
@@ -159,10 +164,10 @@ class RayPool:
         pending.reverse()
         if not pending:
             return
-        self.connect()
         setup_failures = 0
         started = time.monotonic()
         try:
+            self.connect()
             for _ in range(min(self.size, len(pending))):
                 self._spawn()
             while pending or any(s.task is not None for s in self._slots):
@@ -225,6 +230,8 @@ class RayPool:
             self._retire(slot)
         if self.ray.is_initialized():
             self.ray.shutdown()
+        if self._stdout is not None:
+            sys.stdout, self._stdout = self._stdout, None
 
 
 def first_line(exc: BaseException) -> str:

@@ -51,7 +51,8 @@ def require_pyarrow() -> Any:
         import pyarrow.parquet  # noqa: F401
     except ImportError:
         raise BadInputError("Writing Parquet needs pyarrow, which is not installed.",
-                            "Install it with 'pip install pyarrow', or write JSON Lines: --out RESULTS.jsonl.") from None
+                            "Install it with 'pip install pyarrow', or write JSON Lines: --out RESULTS.jsonl.") \
+            from None
     return pyarrow
 
 
