@@ -57,7 +57,7 @@ def require_pyarrow() -> Any:
 
 
 def _check_row(row: Any, where: str, schema: str) -> dict[str, Any]:
-    if not isinstance(row, dict) or "path" not in row:
+    if not isinstance(row, dict) or not ("path" in row or "index" in row):
         raise ResultsError(f"{where} is not a row of a Studio batch results file.",
                            "Nothing was changed. Write to a new file with --out, or move this one aside.")
     found = row.get("schema")
