@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 
+@pytest.mark.slow
 def test_batch_generate_two_rows_signed_and_watermarked_and_a_bad_row(sd1_folder, tmp_path):
     prompts = tmp_path / "prompts.csv"
     prompts.write_text(
