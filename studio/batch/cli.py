@@ -45,6 +45,9 @@ def configure(parser: argparse.ArgumentParser, app: Any) -> None:
     inspect.add_argument("--out", "-o", metavar="RESULTS", required=True,
                          help="results file: .parquet or .jsonl (rows are appended as files finish)")
     inspect.add_argument("--html", metavar="OUT.html", help="also write an HTML summary (sortable, with thumbnails)")
+    inspect.add_argument("--timeout", type=float, metavar="SECONDS",
+                         help="stop a worker that spends longer than this on one file; the file gets an error row "
+                              "(local workers; default: no limit)")
     _common(inspect)
     generate = sub.add_parser("generate", help=GENERATE_HELP, description=GENERATE_HELP)
     generate.add_argument("prompts", metavar="PROMPTS", help="a .csv (with a header line) or .jsonl file, one "
@@ -95,7 +98,7 @@ def _inspect(args: argparse.Namespace, progress: Any) -> int:
     from studio.batch.runner import run_inspect
 
     summary = run_inspect(args.input, args.out, workers=args.workers, ray=args.ray, resume=args.resume,
-                          html=args.html, on_progress=progress)
+                          html=args.html, on_progress=progress, timeout=args.timeout)
     if args.json:
         print(json.dumps({"results": str(summary.results), "files": summary.total, "skipped": summary.skipped,
                           "done": summary.done, "errors": summary.errors, "crashed": summary.crashed,

@@ -111,6 +111,7 @@ class _Worker:
     ready: bool = False
     task: tuple[Any, Any] | None = None
     started: float = 0.0
+    timed_out: bool = False
 
 
 def describe_exit(code: int | None) -> str:
@@ -127,8 +128,10 @@ def describe_exit(code: int | None) -> str:
 class LocalPool:
     """``workers`` processes on this machine; :meth:`run` yields one :class:`Outcome` per task as each finishes."""
 
-    def __init__(self, spec: WorkerSpec, workers: int, threads_per_worker: int = 1) -> None:
+    def __init__(self, spec: WorkerSpec, workers: int, threads_per_worker: int = 1,
+                 timeout: float | None = None) -> None:
         self.spec = spec
+        self.timeout = timeout  # seconds a task may take before its worker is stopped (None: no limit)
         self.size = max(1, int(workers))
         self.threads = threads_per_worker
         self._ctx = multiprocessing.get_context("spawn")
@@ -169,6 +172,12 @@ class LocalPool:
                             worker.conn.send(worker.task)
                         except (BrokenPipeError, OSError):
                             pass  # its death shows on the sentinel below
+                if self.timeout:
+                    for worker in self._workers:
+                        if worker.task is not None and not worker.timed_out \
+                                and time.perf_counter() - worker.started > self.timeout:
+                            worker.timed_out = True
+                            worker.process.kill()  # its death below records the task as an error
                 ready = wait([w.conn for w in self._workers] + [w.process.sentinel for w in self._workers],
                              timeout=0.25)
                 for worker in list(self._workers):
@@ -200,8 +209,10 @@ class LocalPool:
                         code = worker.process.exitcode
                         self._retire(worker)
                         if task is not None:
-                            yield Outcome(task[0], task[1], None,
-                                          f"the worker process died while on this file ({describe_exit(code)})",
+                            reason = f"took longer than {self.timeout:g} s; its worker was stopped" \
+                                if worker.timed_out and self.timeout else \
+                                f"the worker process died while on this file ({describe_exit(code)})"
+                            yield Outcome(task[0], task[1], None, reason,
                                           crashed=True, worker=worker.name,
                                           seconds=time.perf_counter() - worker.started)
                         elif not worker.ready:

@@ -62,12 +62,12 @@ class BatchSummary:
         return text + f"; results in {self.results}"
 
 
-def make_pool(spec: WorkerSpec, workers: int, ray: str | None) -> Any:
+def make_pool(spec: WorkerSpec, workers: int, ray: str | None, timeout: float | None = None) -> Any:
     if ray:
         from studio.batch.raypool import RayPool
 
         return RayPool(spec, workers, ray)
-    return LocalPool(spec, workers)
+    return LocalPool(spec, workers, timeout=timeout)
 
 
 def plan(files: list[Path], done_rows: list[dict[str, Any]]) -> tuple[list[Path], int]:
@@ -122,8 +122,11 @@ def open_results(out: Path, resume: bool) -> ResultsFile:
 def run_inspect(source: str | Path, out: str | Path, workers: int | None = None, ray: str | None = None,
                 resume: bool = False, html: str | Path | None = None, cancel: threading.Event | None = None,
                 on_progress: Callable[[int, int, int], None] | None = None,
-                config: dict[str, Any] | None = None) -> BatchSummary:
+                config: dict[str, Any] | None = None, timeout: float | None = None) -> BatchSummary:
     """Inspect every file of ``source`` into ``out``; ``on_progress(done, to_do, errors)`` after each file.
+
+    ``timeout``: seconds one file may take in the local pool before its worker is stopped and the file
+    recorded as an error (None: no limit).
 
     Raises :class:`studio.errors.Cancelled` when ``cancel`` is set (the rows written so far are kept and the
     results file is finished); every other failure leaves the rows written so far in place too.
@@ -141,7 +144,7 @@ def run_inspect(source: str | Path, out: str | Path, workers: int | None = None,
         if on_progress is not None:
             on_progress(0, len(todo), 0)
         if todo:
-            pool = make_pool(spec, min(workers, len(todo)), ray)
+            pool = make_pool(spec, min(workers, len(todo)), ray, timeout)
             for outcome in pool.run(((str(p), {"path": str(p)}) for p in todo), cancel):
                 row = outcome.value if outcome.value is not None else crash_row(outcome)
                 if outcome.value is not None and outcome.error:

@@ -111,6 +111,20 @@ def test_a_worker_that_segfaults_on_one_file_costs_that_file_only(make_media, tm
     assert again.done == 0 and again.skipped == 5 and len(read_rows(out)) == 5
 
 
+def test_a_file_that_hangs_its_worker_is_stopped_after_the_timeout(make_media, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(CRASH_PLUGIN))
+    folder = tmp_path / "in"
+    make_media(folder, 2)
+    make_media(folder, 1, prefix="hang")
+    out = tmp_path / "r.jsonl"
+    start = time.monotonic()
+    summary = run_inspect(folder, out, workers=2, timeout=20)  # generous: a first file warms its worker up
+    rows = by_path(read_rows(out))
+    assert len(rows) == 3 and summary.crashed == 1 and time.monotonic() - start < 120
+    assert rows["hang-000.png"]["errors"] == ["took longer than 20 s; its worker was stopped"]
+    assert all(not r["errors"] for n, r in rows.items() if n != "hang-000.png")
+
+
 def test_unreadable_missing_and_vanishing_files_are_error_rows(make_media, tmp_path):
     files = make_media(tmp_path / "in", 4)
     broken = tmp_path / "in" / "broken.jpg"
