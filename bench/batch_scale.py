@@ -10,7 +10,8 @@ the code of the command). The baseline is the local pool with one worker, measur
 figure is given as a ratio to it. Two rates are printed: over the whole run (worker start-up included) and
 steady (from the first row to the last, start-up excluded). Scaling efficiency at k workers = rate(k) /
 (k × rate(1)); Ray overhead = 1 - rate(Ray, k) / rate(local, k). The machine's load (``/proc/loadavg``) is
-printed before and after each configuration: other jobs on the same cores make every figure lower.
+printed before and after each configuration: other jobs on the same cores make every figure lower. The
+workers' CPU seconds per file (local pool) tell the pool's own overhead apart from a lack of free cores.
 """
 
 from __future__ import annotations
@@ -55,18 +56,24 @@ def make_corpus(folder: Path, count: int) -> list[Path]:
 
 
 def measure(folder: Path, out: Path, workers: int, ray: str | None) -> dict[str, float | int | str]:
+    import resource
+
     from studio.batch.runner import run_inspect
 
     stamps: list[float] = []
     load_before = loadavg()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     summary = run_inspect(folder, out, workers=workers, ray=ray,
                           on_progress=lambda done, total, errors: stamps.append(time.monotonic()) if done else None)
     wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the local pool's workers, once joined (not Ray's)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     steady = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 and stamps[-1] > stamps[0] else 0.0
     return {"workers": workers, "backend": f"ray {ray}" if ray else "local", "files": summary.done,
             "errors": summary.errors, "seconds": round(wall, 2), "rate": summary.done / wall,
-            "steady_rate": steady, "first_row_s": round(stamps[0] - start, 2) if stamps else None,
+            "steady_rate": steady, "worker_cpu_s_per_file": round(cpu / max(1, summary.done), 3) if not ray else None,
+            "first_row_s": round(stamps[0] - start, 2) if stamps else None,
             "load_before": load_before, "load_after": loadavg()}
 
 
@@ -111,6 +118,12 @@ def main() -> int:
             print(f"{r['backend']:<10} {r['workers']:>7} {float(r['rate']):>8.3f} {ratio:>6.2f} {ratio / k:>6.0%} "
                   f"{float(r['steady_rate']):>9.3f} {steady_ratio:>6.2f} {steady_ratio / k:>6.0%}  "
                   f"{r['load_before']} → {r['load_after']}")
+        print()
+        for r in runs:
+            if r["worker_cpu_s_per_file"] is not None:
+                print(f"local, {r['workers']} worker(s): {r['worker_cpu_s_per_file']} CPU s per file in the workers "
+                      "(the same at every worker count means the pool adds no work; the wall-clock scaling is then "
+                      "bounded by the CPU the machine's other jobs leave)")
         print()
         for r in runs:
             if r["backend"] != "local":

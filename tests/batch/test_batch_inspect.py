@@ -35,14 +35,18 @@ def test_rows_of_a_folder_with_a_signed_watermarked_export_and_the_html_summary(
     pixels = rng.integers(40, 200, (288, 320, 3), dtype=np.uint8)
     report = StudioApp().export.export_image(pixels, folder / "exported.png", Record(action="test", title="t"))
     assert "c2pa.watermarked" in json.dumps(report.performed)
+    from PIL import Image
+
+    with Image.open(folder / "exported.png") as im:  # the credentials stripped, the pixels (and mark) kept
+        im.convert("RGB").save(folder / "stripped.png")
     (folder / "notes.txt").write_text("not media")  # not taken from a folder
     out, html = tmp_path / "results.jsonl", tmp_path / "summary.html"
 
     summary = run_inspect(folder, out, workers=2, html=html)
 
     rows = by_path(read_rows(out))
-    assert sorted(rows) == ["exported.png", "img-000.png", "img-001.jpg", "img-002.png"]
-    assert summary.done == 4 and summary.errors == 0
+    assert sorted(rows) == ["exported.png", "img-000.png", "img-001.jpg", "img-002.png", "stripped.png"]
+    assert summary.done == 5 and summary.errors == 0
     exported = rows["exported.png"]
     assert exported["c2pa_state"] in ("valid", "trusted") and exported["watermark"] == "present"
     assert exported["watermark_payload"]
@@ -54,10 +58,16 @@ def test_rows_of_a_folder_with_a_signed_watermarked_export_and_the_html_summary(
         assert {"ela", "noise", "spectrum"} <= ids  # forensics' signals, each with its id
         assert all(set(s) == {"id", "plugin", "title", "state", "score"} for s in row["signals"])
     assert rows["img-000.png"]["c2pa_state"] == "no-credentials" and rows["img-000.png"]["watermark"] == "absent"
+    assert rows["img-000.png"]["recovered"] is None
+    stripped = rows["stripped.png"]  # no credentials of its own; recovered from the store through its mark
+    assert stripped["c2pa_state"] == "no-credentials" and stripped["watermark"] == "present"
+    assert stripped["recovered"]["state"] in ("valid", "trusted")
+    assert stripped["recovered"]["payload"] == exported["watermark_payload"]
     assert any(s["id"] == "detector" and isinstance(s["score"], float) for s in exported["signals"])
     page = html.read_text()
     assert page.index("exported.png") < page.index("img-000.png")  # files with credentials and marks first
-    assert page.count("data:image/jpeg;base64,") == 4 and "<script>" in page
+    assert page.index("stripped.png") < page.index("img-000.png")
+    assert page.count("data:image/jpeg;base64,") == 5 and "<script>" in page
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
