@@ -135,7 +135,8 @@ class RayPool:
             ray.init(address=self.address, **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise BadInputError(f"Could not join the Ray cluster at {self.address}: {exc}",
-                                "Check the address and that the cluster runs the same Ray and Python versions.") \
+                                "Check the address, that the cluster runs the same Ray and Python versions, and its "
+                                "authentication token (RAY_AUTH_TOKEN) if it asks for one.") \
                 from None
 
     def _spawn(self) -> _Slot:
