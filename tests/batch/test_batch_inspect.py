@@ -287,3 +287,21 @@ def test_cancel_keeps_the_rows_written(make_media, tmp_path):
     assert 2 <= len(rows) < 8
     summary = run_inspect(tmp_path / "in", out, workers=2, resume=True)
     assert summary.skipped == len(rows) and len(read_rows(out)) == 8
+
+
+def test_the_progress_bar_shows_rate_eta_and_errors():
+    import io
+
+    from studio.batch.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar("inspect", 10, stream=stream, enabled=True)
+    bar.started -= 5.0  # five seconds in
+    bar.update(5, 1, force=True)
+    line = stream.getvalue().strip("\r").strip()
+    assert line.startswith("inspect [############............] 5/10  1.00 files/s  ETA 0:05  1 error")
+    bar.finish()
+    assert stream.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    ProgressBar("inspect", 3, stream=quiet, enabled=False).update(1, force=True)
+    assert quiet.getvalue() == ""
