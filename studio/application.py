@@ -22,7 +22,7 @@ from studio.settings import Settings
 from studio.settingspage import SettingsPage
 
 log = logging.getLogger(__name__)
-CORE_COMMANDS = ("gui", "plugins", "doctor", "inspect")  # studio/cli.py's own commands
+CORE_COMMANDS = ("gui", "plugins", "doctor", "inspect", "batch")  # studio/cli.py's own commands
 RESERVED_REPORT_OPTIONS = ("file", "heatmaps", "json", "help", "debug", "device")
 
 

@@ -108,6 +108,9 @@ def build_parser(app: Any) -> argparse.ArgumentParser:
     from studio import inspection
 
     inspection.configure(sub.add_parser("inspect", help=inspection.HELP, description=inspection.HELP), app)
+    from studio.batch import cli as batch_cli
+
+    batch_cli.configure(sub.add_parser("batch", help=batch_cli.HELP, description=batch_cli.HELP), app)
 
     groups: dict[tuple[str, ...], Any] = {}
 
@@ -342,6 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from studio import inspection
 
             return inspection.run(app, args)
+        if args.command == "batch":
+            from studio.batch import cli as batch_cli
+
+            return batch_cli.run(app, args)
         action: Action | None = getattr(args, "_action", None)
         if action is not None:
             return run_action(app, action, args)

@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         self.video_export = VideoExporter(self)
         self.timeline.contents_changed.connect(self.video_export.set_enabled)
         self.report_panel = VerifyPage(app)  # files dropped on it are verified without touching the document
+        self.report_panel.batch_requested.connect(lambda: self.batch_dialog())
+        self._batch_dialog: Any = None
         self.notification_list = NotificationList(self.notifier, self.statusBar())
         self.history_list = QListWidget()
         self.history_list.setObjectName("history")
@@ -338,6 +340,8 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
         self._add(file_menu, "&Export…", self.export_dialog, QKeySequence("Ctrl+E"))
         file_menu.addAction(self.video_export.action)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Batch verify a folder…", lambda: self.batch_dialog())
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit = bar.addMenu("&Edit")
@@ -667,6 +671,18 @@ class MainWindow(QMainWindow):
         self.runner.submit(job)
         self.docks["Jobs"].raise_()
         return job
+
+    def batch_dialog(self, folder: str | Path | None = None) -> Any:
+        """Show the Batch panel (one per window); with ``folder``, start a batch on it at once."""
+        from studio.gui.batchdialog import BatchDialog
+
+        if self._batch_dialog is None:
+            self._batch_dialog = BatchDialog(self.runner, self)
+        self._batch_dialog.show()
+        self._batch_dialog.raise_()
+        if folder is not None:
+            self._batch_dialog.start(folder)
+        return self._batch_dialog
 
     def _job_finished(self, job: Job) -> None:
         if job.state == JobState.FAILED:

@@ -160,6 +160,7 @@ class VerifyPage(QWidget):
     """The Verify page (see the module's description); ``app`` builds the reports of files dropped on it."""
 
     report_shown = Signal()  # a report (or "Analysing…") is on screen
+    batch_requested = Signal()  # "Batch…": the window opens its Batch panel
 
     def __init__(self, app: Any = None) -> None:
         super().__init__()
@@ -186,10 +187,16 @@ class VerifyPage(QWidget):
         self.open_button.setText("Verify files…")
         self.open_button.setToolTip("Check files without adding them to your document (or drop them here)")
         self.open_button.clicked.connect(self.verify_dialog)
+        self.batch_button = QToolButton()
+        self.batch_button.setObjectName("verify_batch")
+        self.batch_button.setText("Batch…")
+        self.batch_button.setToolTip("Verify every file of a folder at once, as a job, with a summary")
+        self.batch_button.clicked.connect(self.batch_requested.emit)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.tabs, 1)
         top.addWidget(self.open_button)
+        top.addWidget(self.batch_button)
 
         self.title = QLabel()
         self.title.setObjectName("verify_title")
