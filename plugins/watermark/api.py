@@ -55,6 +55,8 @@ class ImageCheck:
     keys_tried: list[Key]
     sdxl: sdxl.SdxlCheck | None = None
     notes: list[str] = field(default_factory=list)
+    # the frames the detection looked at, kept for an informed reading against known payloads (:mod:`.match`)
+    prepared: list[detect.Prepared] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def present(self) -> bool:
@@ -121,7 +123,7 @@ def check_image(pixels: np.ndarray, keys: list[Key] | None = None, with_sdxl: bo
     if min(height, width) < detect.MIN_DETECT_SIDE:
         result.notes.append(f"the image is {width}×{height} pixels, too small to carry the mark")
         return result
-    prepared = detect.prepare_all(embed.luminance(arr))
+    prepared = result.prepared = detect.prepare_all(embed.luminance(arr))
     best: tuple[detect.Detection, Key] | None = None
     for key in keys:
         found = detect.test_all(prepared, key.secret, keys_tried=len(keys))

@@ -67,8 +67,9 @@ def soft_binding_in(path: Path, state: dict[str, Any] | None = None,
     """Studio's mark in ``path`` as a soft binding: present, with a payload that passes its CRC.
 
     When the payload does not decode, a picture's soft bits are matched against ``candidates`` (the
-    payloads the asker knows, e.g. its manifest store's; :mod:`.match`): a candidate they agree with far
-    beyond chance, counted over all of them, is the binding.
+    payloads the asker knows, e.g. its manifest store's; :mod:`.match`): where the sync search put the
+    mark and, for a copy that was only re-encoded, where it was made; a candidate they agree with far
+    beyond chance, counted over all of them and every reading, is the binding.
     """
     result = checked(path, state)
     if result is None:
@@ -80,9 +81,12 @@ def soft_binding_in(path: Path, state: dict[str, Any] | None = None,
                            name="Studio's invisible watermark")
     if isinstance(result, VideoCheck) or result.detection is None or not candidates:
         return None
-    from .match import best_candidate
+    from .match import Reading, best_of_readings, unmoved_readings
 
-    found = best_candidate(result.detection.soft_bits, candidates)
+    readings = [Reading(result.detection.soft_bits)] if result.detection.soft_bits is not None else []
+    for key in result.keys_tried:
+        readings += unmoved_readings(result.prepared, key.secret)
+    found = best_of_readings(readings, candidates)
     if found is None or not found.accepted:
         return None
     return SoftBinding(alg=SOFT_BINDING_ALG, value=found.payload, log10_p=found.log10_p,

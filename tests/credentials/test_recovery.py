@@ -128,6 +128,47 @@ def test_a_copy_whose_payload_no_longer_decodes_is_matched_against_the_store(app
     assert known == 4 and f"matched one of the {known} known payloads" in data["soft_bindings"][0]["name"]
 
 
+def document(seed, h=320, w=480):
+    """A page of black text on white: a bilevel picture, where JPEG leaves the mark too faint to search for."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w, 3), 255, np.uint8)
+    for row in range(12, h - 8, 18):
+        x = 8
+        while x < w - 40:
+            word = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(2, 9)))
+            cv2.putText(img, word, (x, row), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_8)
+            x += 9 * len(word) + 8
+    return img
+
+
+def test_a_re_encoded_copy_too_faint_to_search_for_is_read_where_the_mark_was_made(app, tmp_path):
+    """A JPEG of a text page: the blind search over positions, scales and turns finds nothing, but the copy
+    was not moved, so the mark is read at its origin, with the sync and the payload together."""
+    from PIL import Image
+
+    from studio_plugins.credentials.store import ManifestStore
+    from studio_plugins.watermark import api
+    from studio_plugins.watermark.match import best_candidate
+
+    app.export.export_image(picture(seed=30), tmp_path / "other.png", generated_record(title="other.png"))
+    report = app.export.export_image(document(seed=1), tmp_path / "page.png", generated_record(title="page.png"))
+    payload = next(p["payload"] for p in report.performed if p.get("c2pa_action") == "c2pa.watermarked")
+    copy = reencode(tmp_path / "page.png", tmp_path / "page-copy.jpg", "JPEG", quality=75)
+    with Image.open(copy) as im:
+        blind = api.check_image(np.asarray(im.convert("RGB")))
+    with ManifestStore() as store:
+        known = store.payloads("org.studio.watermark.1")
+    assert not blind.present  # the case: nothing for a blind reader, not even against the known payloads
+    found = best_candidate(blind.detection.soft_bits, known)
+    assert found is None or not found.accepted
+    data = verify_in(app, copy).data
+    assert data["state"] == "no-credentials"
+    assert data["recovered"] is not None and data["recovered"]["payload"] == payload
+    assert data["recovered"]["exported_as"] == "page.png"
+
+
 def test_an_unmarked_image_recovers_nothing(app, tmp_path):
     from PIL import Image
 

@@ -71,3 +71,46 @@ def test_a_damaged_picture_is_matched_where_the_blind_decode_fails(photo):
             found = best_candidate(check.detection.soft_bits, candidates)
             assert found is not None and found.accepted and found.payload == PAYLOAD
     assert seen >= 1  # the attacks above reach the case: found, payload damaged
+
+
+def test_unmoved_readings_of_unmarked_pictures_accept_nothing(photo):
+    """The readings at the origin of every mode, on pictures that were never marked (photo crops, JPEG'd,
+    flat fields, text-like strokes): their best scores stay standard-normal-like and nothing is accepted."""
+    import cv2
+
+    from studio_plugins.watermark import keys
+    from studio_plugins.watermark.match import best_of_readings, unmoved_readings
+
+    rng = np.random.default_rng(3)
+    pictures = [jpeg(photo[y:y + 320, x:x + 400], 75) for y, x in ((0, 0), (60, 90), (150, 30))]
+    flat = np.full((300, 300, 3), 200, np.uint8)
+    pictures.append(flat)
+    strokes = flat.copy()
+    for _ in range(40):
+        cv2.line(strokes, tuple(int(v) for v in rng.integers(0, 300, 2)),
+                 tuple(int(v) for v in rng.integers(0, 300, 2)), (0, 0, 0), 1)
+    pictures.append(jpeg(strokes, 75))
+    key = keys.studio_default_key().secret
+    candidates = _randoms(2000, 77)
+    for pixels in pictures:
+        check = api.check_image(pixels)
+        readings = unmoved_readings(check.prepared, key)
+        assert len(readings) == len(check.prepared) >= 2 and all(r.sync_z is not None for r in readings)
+        found = best_of_readings(readings, candidates)
+        assert found is not None and not found.accepted and found.log10_p > -3.5
+
+
+def test_an_unmoved_reading_carries_the_sync_and_the_payload(photo):
+    """Marked and re-encoded in place: at the origin of its marking mode both statistics are far from chance,
+    and together they score higher than the payload alone."""
+    from studio_plugins.watermark import keys
+    from studio_plugins.watermark.match import Reading, best_of_readings, unmoved_readings
+
+    crop = photo[:300, :420]
+    check = api.check_image(jpeg(api.embed_image(crop, PAYLOAD).pixels, 60))
+    readings = unmoved_readings(check.prepared, keys.studio_default_key().secret)
+    best = max(readings, key=lambda r: r.sync_z or 0.0)
+    assert best.sync_z is not None and best.sync_z > 4
+    both = best_of_readings([best], [PAYLOAD])
+    payload_only = best_of_readings([Reading(best.soft)], [PAYLOAD])
+    assert both is not None and payload_only is not None and both.z > payload_only.z > 4
