@@ -32,7 +32,7 @@ SDXL_LATENT_RGB = ((0.3651, 0.4232, 0.4341), (-0.2533, -0.0042, 0.1068),
                    (0.1076, 0.1111, -0.0362), (-0.3165, -0.2492, -0.2188))
 SDXL_LATENT_BIAS = (0.1084, -0.0175, -0.0011)
 EDIT_FAMILY = "instruct-pix2pix"
-EDIT_IN_CHANNELS = 8  # an InstructPix2Pix UNet: 4 latent channels of noise + 4 of the picture to edit
+EDIT_IN_CHANNELS = 8  # an InstructPix2Pix UNet: 4 latent channels of noise + 4 of the picture to edit (4 out)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,8 @@ def identify_header(header: SafetensorsHeader) -> Identity:
 
 def _identify_ldm_checkpoint(header: SafetensorsHeader) -> Identity:
     in_channels = (header.shape(UNET + "input_blocks.0.0.weight") or (0, 4))[1]
-    if in_channels == EDIT_IN_CHANNELS:
+    out_channels = (header.shape(UNET + "out.2.weight") or (4,))[0]
+    if is_edit_unet(in_channels, out_channels):
         return _identify_edit_checkpoint(header)
     if in_channels not in (4, 9):
         raise UnknownModelError(f"a UNet with {in_channels} input channels (an upscaler?); not supported")
@@ -256,8 +257,8 @@ def identify_folder(path: Path) -> Identity:
         details: dict[str, Any] = {"pipeline": cls}
         variant = ""
         unet = _read_json(path / "unet" / "config.json")
-        in_channels = folder_unet_in_channels(path, unet)
-        if family == EDIT_FAMILY or in_channels == EDIT_IN_CHANNELS:
+        in_channels, out_channels = folder_unet_channels(path, unet)
+        if family == EDIT_FAMILY or is_edit_unet(in_channels, out_channels):
             if in_channels not in (None, EDIT_IN_CHANNELS):
                 raise UnknownModelError(f"an InstructPix2Pix pipeline whose UNet takes {in_channels} input channels "
                                         f"({EDIT_IN_CHANNELS} expected)")
@@ -285,21 +286,35 @@ def identify_folder(path: Path) -> Identity:
     raise UnknownModelError("a folder without model_index.json (not a diffusers pipeline) or a VAE config.json")
 
 
-def folder_unet_in_channels(path: Path, unet_config: dict[str, Any] | None) -> int | None:
-    """The input channels of a diffusers folder's UNet: from its weights' header (``conv_in.weight``), else
-    from its config; None when neither tells."""
+def is_edit_unet(in_channels: int | None, out_channels: int | None) -> bool:
+    """An InstructPix2Pix UNet: 8 input channels, the 4 latent channels it predicts and the picture's 4.
+
+    8 input channels alone do not say it: a model on an 8-channel VAE (the built-in ``studio-shapes``) has
+    8 in and 8 out; an edit UNet takes twice what it gives back.
+    """
+    return in_channels == EDIT_IN_CHANNELS and out_channels == EDIT_IN_CHANNELS // 2
+
+
+def folder_unet_channels(path: Path, unet_config: dict[str, Any] | None) -> tuple[int | None, int | None]:
+    """(input, output) channels of a diffusers folder's UNet: from its weights' header (``conv_in.weight``,
+    ``conv_out.weight``), else from its config; None where neither tells."""
+    config = unet_config or {}
+    found: list[int | None] = [c if isinstance(c, int) else None
+                               for c in (config.get("in_channels"), config.get("out_channels"))]
     for name in ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"):
         weights = path / "unet" / name
         if weights.is_file():
             try:
-                shape = read_header(weights).shape("conv_in.weight")
+                header = read_header(weights)
             except (StudioError, OSError):
                 break  # a damaged file is reported when it is loaded
-            if shape and len(shape) == 4:
-                return int(shape[1])
+            conv_in, conv_out = header.shape("conv_in.weight"), header.shape("conv_out.weight")
+            if conv_in and len(conv_in) == 4:
+                found[0] = int(conv_in[1])
+            if conv_out and len(conv_out) == 4:
+                found[1] = int(conv_out[0])
             break
-    value = (unet_config or {}).get("in_channels")
-    return int(value) if isinstance(value, int) else None
+    return found[0], found[1]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -193,7 +193,7 @@ class ModelLibrary:
         if matches and matches[0].error:
             raise BadInputError(matches[0].error)
         if matches:
-            raise wrong_kind(matches[0], kind)
+            raise wrong_kind(matches[0], kind, ref)
         names = sorted({m.name for m in self.scan() if m.kind == kind})
         listing = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none found"
         raise BadInputError(f"No {kind} called '{ref}' (known: {listing}).",
@@ -234,7 +234,7 @@ class ModelLibrary:
             raise BadInputError(f"{info.path.name}: no engine for {info.label}.")
 
 
-def wrong_kind(info: ModelInfo, kind: str) -> BadInputError:
+def wrong_kind(info: ModelInfo, kind: str, ref: str = "") -> BadInputError:
     """The error for a model of another kind than asked: what it is, and what to use it (or instead) for."""
     name = info.path.name
     if info.kind == "edit" and kind == "checkpoint":
@@ -254,8 +254,8 @@ def wrong_kind(info: ModelInfo, kind: str) -> BadInputError:
             f"picture with this model by image-to-image: 'studio generate PROMPT --init IMAGE --model {info.path}'.",
             "Choose an InstructPix2Pix model, or use this one with Generate and an init image.",
         )
-    article = "an" if info.label[:1].lower() in "aeiou" else "a"
-    return BadInputError(f"{name} is {article} {info.label}, not {'an edit model' if kind == 'edit' else 'a ' + kind}.")
+    wanted = "an edit model" if kind == "edit" else f"a {kind}"
+    return BadInputError(f"{f'{ref!r}' if ref else name} is a {info.label}, not {wanted}.")
 
 
 def _candidates(root: Path, depth: int = 0) -> list[Path]:

@@ -121,3 +121,15 @@ def test_shipped_config_builds_the_published_instruct_pix2pix_unet():
     assert sum(p.numel() for p in unet.parameters()) == 859_520_964 + 320 * 4 * 3 * 3
     index = json.loads((CONFIGS / "instruct-pix2pix" / "model_index.json").read_text())
     assert index["_class_name"] == "StableDiffusionInstructPix2PixPipeline"
+
+
+def test_eight_input_channels_on_an_eight_channel_vae_stay_a_text_to_image_model(tmp_path):
+    """The built-in studio-shapes UNet takes 8 channels because its VAE makes 8: it predicts 8, an edit UNet 4."""
+    from studio_plugins.diffusion.library import BUILTIN_MODEL, builtin_dir
+
+    builtin = inspect_model(builtin_dir() / BUILTIN_MODEL)
+    assert (builtin.kind, builtin.family) == ("checkpoint", "sd1")
+    keys = {UNET + "input_blocks.0.0.weight": (8, 8, 3, 3), UNET + "out.2.weight": (8, 8, 3, 3), **SD1_TE}
+    save_file({k: torch.zeros(s) for k, s in keys.items()}, str(tmp_path / "eight.safetensors"))
+    with pytest.raises(BadInputError, match="a UNet with 8 input channels"):
+        inspect_model(tmp_path / "eight.safetensors")
