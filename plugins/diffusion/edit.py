@@ -182,7 +182,7 @@ def job_title(params: dict[str, Any], result: ActionResult | None) -> str:
     """"make it blue · seed 42" (the seed a run chose once it finished)."""
     instruction = " ".join(str(params.get("instruction") or "").split())
     short = instruction if len(instruction) <= 32 else instruction[:32].rstrip() + "…"
-    seed = (result.data.get("seed") if result is not None else None) or params.get("seed")
+    seed = result.data.get("seed") if result is not None else params.get("seed")
     return f"{short or 'Edit'} · " + (f"seed {seed}" if isinstance(seed, int) and seed >= 0 else "random seed")
 
 
