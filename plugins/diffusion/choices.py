@@ -23,7 +23,7 @@ def _scan(ctx: PluginContext, kind: str) -> list[ModelInfo]:
     except (OSError, StudioError):
         return []
     return [m for m in found if m.identity is not None and m.kind == kind
-            and (kind != "checkpoint" or m.family in FAMILIES)]
+            and (kind not in ("checkpoint", "edit") or m.family in FAMILIES)]
 
 
 def _value(info: ModelInfo) -> str:
@@ -58,6 +58,14 @@ def model_choices(ctx: PluginContext) -> list[tuple[str, ...]]:
         return m.source == "built-in" and m.name == BUILTIN_MODEL
 
     models.sort(key=lambda m: (not is_default(m), m.source != "built-in", m.name.lower()))
+    return [_choice(m) for m in models]
+
+
+def edit_model_choices(ctx: PluginContext) -> list[tuple[str, ...]]:
+    """(value, label, tooltip) of every InstructPix2Pix model found, the configured default first."""
+    models = _scan(ctx, "edit")
+    configured = str(ctx.settings.get("default_edit_model") or "").strip().lower()
+    models.sort(key=lambda m: (configured not in (m.name.lower(), str(m.path).lower()), m.name.lower()))
     return [_choice(m) for m in models]
 
 

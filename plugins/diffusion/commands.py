@@ -17,7 +17,8 @@ BOOL_OPTIONS = ("allow_pickle", "attention_slicing", "vae_slicing", "vae_tiling"
 
 
 def _list_configure(parser: Any) -> None:
-    parser.add_argument("--kind", choices=("checkpoint", "vae", "lora"), help="only this kind")
+    parser.add_argument("--kind", choices=("checkpoint", "edit", "vae", "lora"),
+                        help="only this kind (edit: InstructPix2Pix models for 'studio edit')")
 
 
 def _list_run(args: Any, ctx: PluginContext) -> int:
@@ -124,6 +125,8 @@ def _options_configure(parser: Any) -> None:
     parser.add_argument("--compile", choices=COMPILE_MODES, help="torch.compile the denoiser (GPU)")
     parser.add_argument("--default", dest="default_model", metavar="PATH_OR_NAME",
                         help="the model used when none is given ('' for the built-in one)")
+    parser.add_argument("--default-edit", dest="default_edit_model", metavar="PATH_OR_NAME",
+                        help="the InstructPix2Pix model 'studio edit' uses when none is given")
     parser.add_argument("--cache-size", dest="cache_size", type=int, metavar="N",
                         help="how many models stay loaded (default 1)")
 
@@ -131,11 +134,12 @@ def _options_configure(parser: Any) -> None:
 def _options_run(args: Any, ctx: PluginContext) -> int:
     settings = ctx.settings
     changed = False
-    for name in (*BOOL_OPTIONS, "dtype", "cpu_offload", "compile", "default_model", "cache_size"):
+    for name in (*BOOL_OPTIONS, "dtype", "cpu_offload", "compile", "default_model", "default_edit_model",
+                 "cache_size"):
         value = getattr(args, name, None)
         if value is not None:
-            if name == "default_model" and value:
-                ModelLibrary(settings).resolve(value)  # refuse a name that does not resolve
+            if name in ("default_model", "default_edit_model") and value:  # refuse a name that does not resolve
+                ModelLibrary(settings).resolve(value, "edit" if name == "default_edit_model" else "checkpoint")
             settings[name] = value
             changed = True
     if changed:

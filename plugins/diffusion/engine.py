@@ -169,6 +169,8 @@ class Engine:
         sha = model_sha256(info.path)
         dtype = dtype_kwargs(options.dtype)
         mode = "inpaint" if info.identity and info.identity.variant == "inpainting" else "txt2img"
+        if mode not in family.pipelines:  # a family of one mode (InstructPix2Pix: "edit")
+            mode = next(iter(family.pipelines))
         cls = getattr(diffusers, family.pipelines[mode])
         extra: dict[str, Any] = {}
         if "safety_checker" in inspect.signature(cls.__init__).parameters:

@@ -4,7 +4,10 @@ Adding a family is one :class:`Family` entry in :data:`FAMILIES` (its pipeline
 classes, defaults and preview projection) plus, if single ``.safetensors``
 files of it should load, a folder of component configs under ``configs/`` and
 a clause in :func:`identify_header`. SD 3.x shows the pattern for a
-transformer-based family that loads from diffusers folders.
+transformer-based family that loads from diffusers folders; InstructPix2Pix one
+for a family of another kind (``edit``: a picture and an instruction in, the
+edited picture out), told apart by its UNet's 8 input channels (4 for the noise,
+4 for the picture's latents).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .header import SafetensorsHeader
+from studio.api import StudioError
+
+from .header import SafetensorsHeader, read_header
 
 UNET = "model.diffusion_model."
 SD_SCHEDULERS = ("euler", "euler_a", "dpmpp_2m_karras", "ddim", "lcm")
@@ -26,6 +31,8 @@ SD_LATENT_RGB = ((0.3512, 0.2297, 0.3227), (0.3250, 0.4974, 0.2350),
 SDXL_LATENT_RGB = ((0.3651, 0.4232, 0.4341), (-0.2533, -0.0042, 0.1068),
                    (0.1076, 0.1111, -0.0362), (-0.3165, -0.2492, -0.2188))
 SDXL_LATENT_BIAS = (0.1084, -0.0175, -0.0011)
+EDIT_FAMILY = "instruct-pix2pix"
+EDIT_IN_CHANNELS = 8  # an InstructPix2Pix UNet: 4 latent channels of noise + 4 of the picture to edit (4 out)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,12 @@ class Family:
     size_multiple: int = 8
     optional_components: tuple[str, ...] = ()  # may be missing from a folder: loaded as None
     notes: str = ""
+    kind: str = "checkpoint"  # what its models are: "checkpoint" (text to image) or "edit" (InstructPix2Pix)
+    base: str = ""  # the family whose single-file layout it shares (its configs are fitted alike); "": itself
+
+    @property
+    def layout(self) -> str:
+        return self.base or self.id
 
     @property
     def single_file(self) -> bool:
@@ -79,6 +92,11 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
         optional_components=("text_encoder_3", "tokenizer_3"),
         notes="flow matching (Euler only); loads from diffusers folders; the T5 encoder is optional",
     ),
+    Family(
+        EDIT_FAMILY, "InstructPix2Pix", {"edit": "StableDiffusionInstructPix2PixPipeline"},
+        config_dir="instruct-pix2pix", steps=20, guidance=7.5, size=512, kind="edit", base="sd1",
+        notes="edits a picture by an instruction; an SD 1.x UNet with 8 input channels (noise + picture latents)",
+    ),
 )}
 
 # diffusers pipeline class in model_index.json -> family id
@@ -88,7 +106,7 @@ PIPELINE_CLASSES["StableDiffusionXLPipeline"] = "sdxl"
 # recognised, but not something this engine can run (shown to the user as found)
 UNSUPPORTED_PIPELINES = {
     "FluxPipeline": "Flux", "StableDiffusionUpscalePipeline": "SD x4 upscaler",
-    "StableDiffusionInstructPix2PixPipeline": "InstructPix2Pix", "StableCascadeCombinedPipeline": "Stable Cascade",
+    "StableCascadeCombinedPipeline": "Stable Cascade",
 }
 
 
@@ -96,7 +114,7 @@ UNSUPPORTED_PIPELINES = {
 class Identity:
     """What a file or folder was recognised as."""
 
-    kind: str  # "checkpoint" | "vae" | "lora"
+    kind: str  # "checkpoint" | "edit" | "vae" | "lora"
     family: str | None  # a FAMILIES key, or None (a VAE or LoRA for an unknown base)
     variant: str = ""  # "", "inpainting", "turbo", "v-prediction", ...
     details: dict[str, Any] = field(default_factory=dict)
@@ -105,7 +123,7 @@ class Identity:
     def label(self) -> str:
         fam = FAMILIES[self.family].label if self.family in FAMILIES else (self.details.get("base") or "unknown base")
         variant = f" ({self.variant})" if self.variant else ""
-        kind = {"checkpoint": "model", "vae": "VAE", "lora": "LoRA"}[self.kind]
+        kind = {"checkpoint": "model", "edit": "edit model", "vae": "VAE", "lora": "LoRA"}[self.kind]
         return f"{fam}{variant} {kind}"
 
 
@@ -154,8 +172,9 @@ def identify_header(header: SafetensorsHeader) -> Identity:
 
 def _identify_ldm_checkpoint(header: SafetensorsHeader) -> Identity:
     in_channels = (header.shape(UNET + "input_blocks.0.0.weight") or (0, 4))[1]
-    if in_channels == 8:
-        raise UnknownModelError("an InstructPix2Pix checkpoint (8 input channels); not supported yet")
+    out_channels = (header.shape(UNET + "out.2.weight") or (4,))[0]
+    if is_edit_unet(in_channels, out_channels):
+        return _identify_edit_checkpoint(header)
     if in_channels not in (4, 9):
         raise UnknownModelError(f"a UNet with {in_channels} input channels (an upscaler?); not supported")
     details: dict[str, Any] = {"in_channels": in_channels}
@@ -185,6 +204,20 @@ def _identify_ldm_checkpoint(header: SafetensorsHeader) -> Identity:
     if details["prediction_type"] == "v_prediction" and not variant:
         variant = "v-prediction"
     return Identity("checkpoint", family, variant, details)
+
+
+def _identify_edit_checkpoint(header: SafetensorsHeader) -> Identity:
+    """An InstructPix2Pix checkpoint (8 UNet input channels): SD 1.x-based ones run; others are named."""
+    if header.has_prefix("conditioner.embedders."):
+        raise UnknownModelError("an SDXL-based edit checkpoint (8 input channels, like CosXL Edit); only SD 1.x-based "
+                                "InstructPix2Pix models run for now")
+    if header.has_prefix("cond_stage_model.model."):
+        raise UnknownModelError("an SD 2.x-based edit checkpoint (8 input channels); only SD 1.x-based "
+                                "InstructPix2Pix models run for now")
+    if not header.has_prefix("cond_stage_model.transformer."):
+        raise UnknownModelError("an InstructPix2Pix UNet without its text encoder (no cond_stage_model tensors)")
+    return Identity("edit", EDIT_FAMILY, "", {"in_channels": EDIT_IN_CHANNELS, "prediction_type": "epsilon",
+                                              "base": "SD 1.x"})
 
 
 def _identify_lora(header: SafetensorsHeader) -> Identity:
@@ -224,6 +257,15 @@ def identify_folder(path: Path) -> Identity:
         details: dict[str, Any] = {"pipeline": cls}
         variant = ""
         unet = _read_json(path / "unet" / "config.json")
+        in_channels, out_channels = folder_unet_channels(path, unet)
+        if family == EDIT_FAMILY or is_edit_unet(in_channels, out_channels):
+            if in_channels not in (None, EDIT_IN_CHANNELS):
+                raise UnknownModelError(f"an InstructPix2Pix pipeline whose UNet takes {in_channels} input channels "
+                                        f"({EDIT_IN_CHANNELS} expected)")
+            if family not in (EDIT_FAMILY, "sd1", "sd2"):
+                raise UnknownModelError("an edit pipeline (8 UNet input channels) that is not SD 1.x-based; only "
+                                        "SD 1.x-based InstructPix2Pix models run for now")
+            return Identity("edit", EDIT_FAMILY, "", details | {"in_channels": EDIT_IN_CHANNELS})
         if family in ("sd1", "sd2") and unet:
             dim = unet.get("cross_attention_dim")
             family = _context_dim_to_family(dim) or "sd1"
@@ -242,6 +284,37 @@ def identify_folder(path: Path) -> Identity:
                         details={"latent_channels": latent, "layout": "diffusers-folder",
                                  "base": "SD 1.x/2.x/SDXL" if latent == 4 else f"{latent}-channel latents"})
     raise UnknownModelError("a folder without model_index.json (not a diffusers pipeline) or a VAE config.json")
+
+
+def is_edit_unet(in_channels: int | None, out_channels: int | None) -> bool:
+    """An InstructPix2Pix UNet: 8 input channels, the 4 latent channels it predicts and the picture's 4.
+
+    8 input channels alone do not say it: a model on an 8-channel VAE (the built-in ``studio-shapes``) has
+    8 in and 8 out; an edit UNet takes twice what it gives back.
+    """
+    return in_channels == EDIT_IN_CHANNELS and out_channels == EDIT_IN_CHANNELS // 2
+
+
+def folder_unet_channels(path: Path, unet_config: dict[str, Any] | None) -> tuple[int | None, int | None]:
+    """(input, output) channels of a diffusers folder's UNet: from its weights' header (``conv_in.weight``,
+    ``conv_out.weight``), else from its config; None where neither tells."""
+    config = unet_config or {}
+    found: list[int | None] = [c if isinstance(c, int) else None
+                               for c in (config.get("in_channels"), config.get("out_channels"))]
+    for name in ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"):
+        weights = path / "unet" / name
+        if weights.is_file():
+            try:
+                header = read_header(weights)
+            except (StudioError, OSError):
+                break  # a damaged file is reported when it is loaded
+            conv_in, conv_out = header.shape("conv_in.weight"), header.shape("conv_out.weight")
+            if conv_in and len(conv_in) == 4:
+                found[0] = int(conv_in[1])
+            if conv_out and len(conv_out) == 4:
+                found[1] = int(conv_out[0])
+            break
+    return found[0], found[1]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -173,7 +173,7 @@ class ModelLibrary:
         """A model by path or by name (file stem or folder name, case-insensitive)."""
         ref = ref.strip()
         if not ref:
-            return self.default()
+            return self.default(kind)
         path = Path(ref).expanduser()
         looks_like_path = os.sep in ref or "/" in ref or path.suffix.lower() in MODEL_SUFFIXES
         if looks_like_path or (path.exists() and path.is_dir()):
@@ -193,15 +193,26 @@ class ModelLibrary:
         if matches and matches[0].error:
             raise BadInputError(matches[0].error)
         if matches:
-            raise BadInputError(f"'{ref}' is a {matches[0].label}, not a {kind}.")
+            raise wrong_kind(matches[0], kind, ref)
         names = sorted({m.name for m in self.scan() if m.kind == kind})
         listing = ", ".join(names[:12]) + (" …" if len(names) > 12 else "") if names else "none found"
         raise BadInputError(f"No {kind} called '{ref}' (known: {listing}).",
                             "Give a path, or add its folder with 'studio models folders --add PATH'.",
                             "Add its folder in Settings → Models.")
 
-    def default(self) -> ModelInfo:
-        """The configured default model, else the built-in one."""
+    def default(self, kind: str = "checkpoint") -> ModelInfo:
+        """The configured default model, else the built-in one (``kind="edit"``: the configured default edit
+        model; there is no built-in one)."""
+        if kind == "edit":
+            configured = str(self.settings.get("default_edit_model") or "").strip()
+            if configured:
+                return self.resolve(configured, "edit")
+            raise BadInputError(
+                "No edit model given: editing by instruction needs an InstructPix2Pix model (a diffusers folder or a "
+                "single .safetensors file), and Studio ships none.",
+                "Give one with --model PATH, or set a default with 'studio models options --default-edit NAME'.",
+                "Choose an InstructPix2Pix model, or add the folder that holds one in Settings → Models.",
+            )
         configured = str(self.settings.get("default_model") or "").strip()
         if configured:
             return self.resolve(configured)
@@ -218,9 +229,33 @@ class ModelLibrary:
     @staticmethod
     def _check_kind(info: ModelInfo, kind: str) -> None:
         if info.kind != kind:
-            raise BadInputError(f"{info.path.name} is a {info.label}, not a {kind}.")
-        if kind == "checkpoint" and info.family not in FAMILIES:
+            raise wrong_kind(info, kind)
+        if kind in ("checkpoint", "edit") and info.family not in FAMILIES:
             raise BadInputError(f"{info.path.name}: no engine for {info.label}.")
+
+
+def wrong_kind(info: ModelInfo, kind: str, ref: str = "") -> BadInputError:
+    """The error for a model of another kind than asked: what it is, and what to use it (or instead) for."""
+    name = info.path.name
+    if info.kind == "edit" and kind == "checkpoint":
+        return BadInputError(
+            f"{name} is an {info.label}: it changes a picture you give it by an instruction (\"make it blue\"); it "
+            "does not make pictures from a prompt.",
+            f"Edit with it: 'studio edit IMAGE INSTRUCTION --model {info.path}'; to generate, choose a text-to-image "
+            "model ('studio models list').",
+            "Use it with Edit with instruction; to generate, choose a text-to-image model.",
+        )
+    if info.kind == "checkpoint" and kind == "edit":
+        return BadInputError(
+            f"{name} is an {info.label}, a text-to-image model: editing by instruction needs an InstructPix2Pix model "
+            "(its UNet takes 8 input channels, the noise and the picture; this one takes "
+            f"{info.identity.details.get('in_channels', 4) if info.identity else 4}).",
+            "Give an InstructPix2Pix model with --model (a diffusers folder or a .safetensors file), or change the "
+            f"picture with this model by image-to-image: 'studio generate PROMPT --init IMAGE --model {info.path}'.",
+            "Choose an InstructPix2Pix model, or use this one with Generate and an init image.",
+        )
+    wanted = "an edit model" if kind == "edit" else f"a {kind}"
+    return BadInputError(f"{f'{ref!r}' if ref else name} is a {info.label}, not {wanted}.")
 
 
 def _candidates(root: Path, depth: int = 0) -> list[Path]:

@@ -10,6 +10,8 @@ import numpy as np
 
 from studio.api import BadInputError, Command, JobState, Layer, PluginContext, Record, StudioError
 
+from .edit_records import EDIT_IMAGE
+from .edit_regenerate import regenerate_edit
 from .hashing import model_sha256
 from .library import ModelLibrary
 
@@ -64,17 +66,17 @@ def regenerate(ctx: PluginContext, record: Record, init: Layer | None = None, ma
     return image.pixels, image.record
 
 
-def _find_model(library: ModelLibrary, ref: str, record: Record, wanted: str | None) -> str:
+def _find_model(library: ModelLibrary, ref: str, record: Record, wanted: str | None, kind: str = "checkpoint") -> str:
     """The recorded model reference if it still names the same file; else a library model with that hash."""
     try:
-        info = library.resolve(ref or (record.model or {}).get("name", ""), "checkpoint")
+        info = library.resolve(ref or (record.model or {}).get("name", ""), kind)
         if not wanted or model_sha256(info.path) == wanted:
             return str(info.path)
     except StudioError:
         pass
     if wanted:
         for info in library.scan():
-            if info.kind == "checkpoint" and model_sha256(info.path) == wanted:
+            if info.kind == kind and model_sha256(info.path) == wanted:
                 return str(info.path)
     name = (record.model or {}).get("name", ref)
     raise BadInputError(f"The recorded model '{name}' (SHA-256 {str(wanted)[:12]}…) was not found.",
@@ -83,8 +85,9 @@ def _find_model(library: ModelLibrary, ref: str, record: Record, wanted: str | N
 
 def _configure(parser: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="a PNG written by 'studio generate' (its record is inside)")
-    parser.add_argument("--init", metavar="IMAGE", help="the init image, for image-to-image results")
-    parser.add_argument("--mask", metavar="IMAGE", help="the mask, for inpainted results")
+    parser.add_argument("--init", metavar="IMAGE", help="the init image, for image-to-image results; for an edit "
+                        "by instruction, the edited picture (found from the record when it is still where it was)")
+    parser.add_argument("--mask", metavar="IMAGE", help="the mask, for inpainted results and masked edits")
     parser.add_argument("--model", metavar="PATH_OR_NAME", help="the model, if it moved")
     parser.add_argument("--out", "-o", metavar="FILE", help="where to write the regenerated image")
 
@@ -100,7 +103,10 @@ def _run(args: Any, ctx: PluginContext) -> int:
         init = Layer(loaded.pixels, name=Path(args.init).name, record=Record.opened(args.init, loaded.sha256))
     if args.mask:
         mask = Layer(load_mask(args.mask), name=Path(args.mask).name, kind="mask")
-    pixels, new_record = regenerate(ctx, record, init, mask, args.model)
+    if record.action == EDIT_IMAGE:
+        pixels, new_record = regenerate_edit(ctx, record, init, mask, args.model)
+    else:
+        pixels, new_record = regenerate(ctx, record, init, mask, args.model)
     out = Path(args.out) if args.out else source.with_name(f"{source.stem}-regenerated.png")
     same = None
     if source.suffix.lower() == ".png":  # the new pixels, before export steps, against the original file's
@@ -119,5 +125,5 @@ def _run(args: Any, ctx: PluginContext) -> int:
     return 0
 
 
-COMMANDS = [Command(path=("regenerate",), help="make a generated PNG again from the record inside it",
+COMMANDS = [Command(path=("regenerate",), help="make a generated or edited PNG again from the record inside it",
                     configure=_configure, run=_run)]

@@ -170,15 +170,16 @@ def fitted_configs(identity: Identity, header: SafetensorsHeader) -> dict[str, d
     assert family.config_dir is not None
     root = CONFIGS / family.config_dir
     files = {str(p.relative_to(root)): _load(p) for p in sorted(root.rglob("*.json"))}
-    files["unet/config.json"] = fit_unet(files["unet/config.json"], header, family.id)
+    layout = family.layout  # InstructPix2Pix files are SD 1.x files with an 8-channel UNet input
+    files["unet/config.json"] = fit_unet(files["unet/config.json"], header, layout)
     files["vae/config.json"] = fit_vae(files["vae/config.json"], header, "first_stage_model.")
-    if family.id == "sd1":
+    if layout == "sd1":
         files["text_encoder/config.json"] = fit_clip(files["text_encoder/config.json"], header,
                                                      "cond_stage_model.transformer.")
-    elif family.id == "sd2":
+    elif layout == "sd2":
         files["text_encoder/config.json"] = fit_open_clip(files["text_encoder/config.json"], header,
                                                           "cond_stage_model.model.", drop_last=True)
-    elif family.id == "sdxl":
+    elif layout == "sdxl":
         files["text_encoder/config.json"] = fit_clip(files["text_encoder/config.json"], header,
                                                      "conditioner.embedders.0.transformer.")
         files["text_encoder_2/config.json"] = fit_open_clip(files["text_encoder_2/config.json"], header,

@@ -117,3 +117,22 @@ def save(pipe: Any, folder: Path) -> Path:
     """Save as a diffusers folder with safetensors weights."""
     pipe.save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+def tiny_instruct_pix2pix(seed: int = 0) -> Any:
+    """An InstructPix2Pix pipeline: the tiny SD 1.x layout with an 8-channel UNet input (4 for the noise, 4 for
+    the picture's latents) and the scheduler of the shipped InstructPix2Pix config (so that its diffusers folder
+    and its single file, which loads with that config, make the same pixels)."""
+    import json
+
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionInstructPix2PixPipeline
+
+    from .tokenizer_files import CONFIGS
+
+    sd = tiny_sd1(seed=seed, in_channels=8)
+    config = json.loads((CONFIGS / "instruct-pix2pix" / "scheduler" / "scheduler_config.json").read_text("utf-8"))
+    return StableDiffusionInstructPix2PixPipeline(
+        vae=sd.vae, text_encoder=sd.text_encoder, tokenizer=sd.tokenizer, unet=sd.unet,
+        scheduler=EulerAncestralDiscreteScheduler.from_config(config), safety_checker=None, feature_extractor=None,
+        requires_safety_checker=False,
+    )
