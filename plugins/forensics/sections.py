@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from studio.api import Finding, Heatmap, Parameter, ReportSection
 
 from .heatmap import Analysis, display_heatmap
+from .signals import not_run
 from .source import ImageSource, is_video, open_image
 
 if TYPE_CHECKING:
@@ -147,13 +148,14 @@ def _run(name: str, fn: Callable[[], Analysis], source: ImageSource) -> ReportSe
         analysis = fn()
     except Exception as exc:  # noqa: BLE001 - one failing analysis must not take the report down
         return ReportSection(title=title, state="error", summary=f"This analysis failed: {type(exc).__name__}: {exc}",
-                             can_tell=can, cannot_tell=cannot, data={"signal": name})
+                             can_tell=can, cannot_tell=cannot, data={"signal": name}, signals=not_run(name))
     heatmaps = []
     if analysis.heatmap is not None and analysis.heatmap.size and float(analysis.heatmap.max()) > 0:
         heatmaps.append(display_heatmap(heatmap_name, analysis.heatmap, source, analysis.heatmap_explanation))
     data = {"signal": name, **analysis.data, "seconds": round(time.perf_counter() - start, 3)}
+    signals = analysis.signals or not_run(name)
     return ReportSection(title=title, state=analysis.state, summary=analysis.summary, findings=analysis.findings,
-                         heatmaps=heatmaps, can_tell=can, cannot_tell=cannot, data=data)
+                         heatmaps=heatmaps, can_tell=can, cannot_tell=cannot, data=data, signals=signals)
 
 
 def overview_section(source: ImageSource) -> ReportSection:
