@@ -34,7 +34,7 @@ SIGNALS: dict[str, tuple[str, float]] = {
     "forensics.upsampling_detector": ("Built-in upsampling-trace detector (probability, synthetic training data)",
                                       0.8),
     "forensics.aeroblade": ("Autoencoder reconstruction fidelity, best over the available VAEs "
-                            "(−log10 of the distance; higher: reconstructed more exactly)", 99.0),
+                            "(−log10 of the distance; higher: reconstructed more exactly)", 2.0),
     "forensics.metadata.generator": ("Metadata names an image generator (the file's own claim)", 0.5),
 }
 # which signals each analysis of sections.SIGNALS gives (for a "not-run" when it fails)
