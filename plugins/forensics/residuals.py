@@ -35,6 +35,7 @@ NOISE_MIN_REGION_FRACTION = 0.01
 FLAT_STEP = 3.0  # grey levels: neighbourhoods whose 2×2 means step less than this...
 FLAT_RATIO = 3.0  # ...plus this many times their mean |HH| are flat enough to measure noise in
 MIN_FLAT = 8  # flat wavelet coefficients a block needs for a noise estimate
+CLIPPED = 6  # blocks whose mean grey level is this close to 0 or 255 are clipped: no noise to measure
 ELA_MIN_RATIO = 0.25  # error level per unit of texture above which fresh content stands out
 MIN_REGION_FRACTION = 0.002  # regions smaller than this share of the image are not reported
 
@@ -125,6 +126,9 @@ def noise_sigma_map(gray: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
     total = block_mean(hh * flat, cells) * cells * cells
     sigma = total / np.maximum(count, 1.0) / 0.7979  # mean |x| of a Gaussian is 0.7979 σ
     sigma[count < MIN_FLAT] = np.nan
+    # clipped shadows and highlights carry no noise at all: a known false alarm, so they are not measured
+    level = block_mean(mean, cells)
+    sigma[(level <= CLIPPED) | (level >= 255 - CLIPPED)] = np.nan
     return sigma
 
 

@@ -17,7 +17,7 @@ from studio.cli import main
 from studio_plugins.forensics import calibrate, signals
 from studio_plugins.forensics.sections import file_sections
 
-SHARED = Path("/work/shared/media-samples")
+SHARED = MEDIA if MEDIA.is_dir() else Path("/work/shared/media-samples")
 EXPECTED_IDS = {"forensics.spectrum.upsampling", "forensics.noise.uneven", "forensics.jpeg.tables",
                 "forensics.upsampling_detector", "forensics.aeroblade", "watermark.sd_dwtdct", "watermark.sdxl",
                 "watermark.studio", "credentials.ai_assertion", "forensics.metadata.generator"}
@@ -101,7 +101,7 @@ def test_an_enlarged_picture_is_flagged_by_the_spectrum_but_a_downscaled_one_is_
 
 
 def test_inspect_json_lists_every_signal(capsys):
-    code = main(["inspect", str(MEDIA / "earth_apollo17.jpg"), "--json"])
+    code = main(["inspect", str(SHARED / "earth_apollo17.jpg"), "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     listed = json.loads(out)["signals"]
