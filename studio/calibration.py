@@ -45,9 +45,15 @@ class Calibration:
         rate = self.rate(signal_id)
         if rate is None:
             return "its rate on natural photos has not been measured"
-        n = self.signals.get(signal_id, {}).get("held_out")
+        entry = self.signals.get(signal_id, {})
+        n = entry.get("held_out")
         of = f" of {n}" if isinstance(n, int) else ""
-        return f"flagged on {rate:.1%}{of} natural photos (downscaled, re-encoded, cropped variants) when measured"
+        text = f"flagged on {rate:.1%}{of} natural photos (downscaled, re-encoded, cropped variants) when measured"
+        first = entry.get("first_held_out_rate")
+        if entry.get("in_sample") and isinstance(first, (int, float)):
+            text += (f"; its first threshold flagged {first:.1%} of unseen photos, so this one was set on all of "
+                     "them and the rate is not an independent measurement")
+        return text
 
     def signal(self, signal_id: str, label: str, score: float | None, default: float,
                run: bool = True) -> Signal:

@@ -149,7 +149,7 @@ def test_upsampling_gives_spectral_peaks(tmp_path, coffee):
     after = spectrum_analysis(open_image(upsampled))
     assert before.state == "no-peaks" and before.signals[0].verdict == "clear"
     assert after.data["peaks_db"]["1/2"] > before.data["peaks_db"]["1/2"] + 10
-    assert after.signals[0].score > before.signals[0].score + 10  # measured; flagged only past the calibration
+    assert after.signals[0].score > before.signals[0].score + 5  # measured; flagged only past the calibration
     assert (after.state == "periodic-peaks") == (after.signals[0].verdict == "flagged")
     assert len(after.data["azimuthal_profile"]) == 64
 
