@@ -17,6 +17,7 @@ from __future__ import annotations
 from studio import APP_NAME, __version__, formats
 from studio.actions import INPUT_KINDS, Action, ActionResult, Command, OutputImage, Param, Progress
 from studio.atomic import atomic_dir, atomic_path, atomic_write_bytes
+from studio.calibration import Calibration, load_calibration
 from studio.coco import from_coco, to_coco, write_coco
 from studio.document.clips import Box, BoxClip, Clip, FramesClip, ScoreClip, StillClip, VideoClip
 from studio.document.layers import BoxLayer, Layer
@@ -49,7 +50,7 @@ from studio.lazy import numpy as lazy_numpy
 from studio.media import ClipInput, encode_video
 from studio.paths import assets_dir, builtin_models_dir
 from studio.plugincontext import PluginContext
-from studio.report import Finding, Heatmap, Parameter, ReportOption, ReportSection, TreeNode
+from studio.report import VERDICTS, Finding, Heatmap, Parameter, ReportOption, ReportSection, Signal, TreeNode
 from studio.results import OutputBoxes, OutputClip, OutputScores, SoftBinding
 from studio.settings import cache_dir, config_dir, data_dir
 from studio.settingspage import Ask, Setting, SettingsButton, SettingsPage
@@ -80,7 +81,9 @@ __all__ = [
     # export steps
     "ExportJob", "ExportStep", "ExportReport",
     # evidence reports
-    "ReportSection", "Finding", "Heatmap", "Parameter", "TreeNode", "ReportOption",
+    "ReportSection", "Finding", "Heatmap", "Parameter", "TreeNode", "ReportOption", "Signal", "VERDICTS",
+    # measured signal thresholds a plugin ships (flagged / clear, and the rate on natural photos)
+    "Calibration", "load_calibration",
     # errors
     "StudioError", "BadInputError", "Cancelled", "Notice", "window_text",
     # numpy, imported on first use (modules imported at start-up use it so the window appears first)

@@ -21,7 +21,7 @@ import numpy as np
 
 from studio.formats import is_video
 from studio.imageio import MAX_PIXELS, check_file, check_pixel_count, decoding
-from studio.report import ReportSection
+from studio.report import ReportSection, Signal
 from studio.video import first_frame_size
 
 WIDTH = 100
@@ -84,11 +84,32 @@ def run(app: Any, args: argparse.Namespace) -> int:
     written = write_heatmaps(sections, Path(args.heatmaps), path) if args.heatmaps else []
     if args.json:
         print(json.dumps({"file": str(path), "kind": kind, "combined_score": None,
+                          "signals": [signal.to_dict() for signal in all_signals(sections)],
                           "sections": [s.to_dict() for s in sections], "heatmaps_written": written,
                           "plugin_faults": faults}, indent=2, default=str))
     else:
         print(render_text(path, kind, sections, written, faults))
     return 0
+
+
+def all_signals(sections: list[ReportSection]) -> list[Signal]:
+    """Every section's scored signals, in report order (an id twice: the first one is kept)."""
+    seen: set[str] = set()
+    found: list[Signal] = []
+    for section in sections:
+        for signal in section.signals:
+            if signal.id not in seen:
+                seen.add(signal.id)
+                found.append(signal)
+    return found
+
+
+def signal_line(signal: Signal) -> str:
+    """One scored signal in words: "label [id]: flagged (score 12.3; flagged on 2.1% of natural photos)"."""
+    score = "no score" if signal.score is None else f"score {signal.score:.3g}"
+    rate = ("flagged rate on natural photos not measured" if signal.false_positive_rate is None
+            else f"flagged on {signal.false_positive_rate:.1%} of natural photos (measured)")
+    return f"{signal.label} [{signal.id}]: {signal.verdict} ({score}; {rate})"
 
 
 def render_text(path: Path, kind: str, sections: list[ReportSection], written: list[str], faults: list[str]) -> str:
@@ -106,6 +127,8 @@ def render_text(path: Path, kind: str, sections: list[ReportSection], written: l
             lines += wrap(f"• {f.label}: {f.value}", "   ")
             if f.explanation:
                 lines += wrap(f.explanation, "       ")
+        for signal in s.signals:
+            lines += wrap(f"◦ {signal_line(signal)}", "   ")
         for h in s.heatmaps:
             lines += wrap(f"Heatmap '{h.name}' ({h.values.shape[1]}×{h.values.shape[0]}): {h.explanation}", "   ")
         if s.can_tell:

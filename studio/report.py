@@ -67,6 +67,34 @@ class TreeNode:
 
 
 TONES = ("trusted", "caution", "bad", "neutral")
+VERDICTS = ("flagged", "clear", "not-run")
+
+
+@dataclass
+class Signal:
+    """One scored signal of a section, in the form batch tools rank and filter on.
+
+    ``id`` is stable across versions (``forensics.spectrum.upsampling``, ``watermark.sdxl``); ``label`` says
+    in plain words what was measured; ``score`` is the signal's own number (higher: more of what it looks
+    for; ``None`` when it was not run); ``verdict`` is one of :data:`VERDICTS`: ``flagged`` when the score
+    reaches the threshold the plugin calibrated, ``clear`` below it, ``not-run`` when it could not be
+    measured; ``false_positive_rate`` is the share of natural photos the plugin measured as ``flagged``
+    (``None`` when it was not measured).
+    """
+
+    id: str
+    label: str
+    score: float | None
+    verdict: str
+    false_positive_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"signal {self.id}: verdict {self.verdict!r} is not one of {VERDICTS}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "score": self.score, "verdict": self.verdict,
+                "false_positive_rate": self.false_positive_rate}
 
 
 @dataclass
@@ -81,6 +109,9 @@ class ReportSection:
     one of :data:`TONES`, ``headline`` a short lead sentence, ``details`` the technical lines (raw
     codes) shown only on request, ``plain_findings`` (when set) the findings the window shows in
     place of ``findings``, and ``tree`` a tree of items with thumbnails (ingredients).
+
+    ``signals`` are the section's scored signals (:class:`Signal`); ``studio inspect --json`` lists every
+    section's in one top-level ``signals`` array, and batch results carry them too.
     """
 
     title: str
@@ -100,6 +131,7 @@ class ReportSection:
     details: list[Finding] = field(default_factory=list)
     tree: list[TreeNode] = field(default_factory=list)
     plain_findings: list[Finding] | None = None  # what the window shows instead of findings (no raw codes)
+    signals: list[Signal] = field(default_factory=list)  # scored signals: ``studio inspect --json``'s "signals"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,7 @@ import base64
 import io
 from typing import Any
 
-from studio.api import Finding, ReportSection, TreeNode
+from studio.api import Finding, ReportSection, Signal, TreeNode
 
 from . import explain
 
@@ -140,7 +140,29 @@ def section(result: dict[str, Any], thumbnails: dict[str, bytes] | None = None) 
     return ReportSection(title=TITLE, state=state, summary=result["summary"], findings=findings,
                          can_tell=explain.CAN_TELL, cannot_tell=explain.CANNOT_TELL, data=data,
                          outcome=outcome, tone=tone, headline=headline(result), details=details(result),
-                         tree=tree(result, thumbnails or {}), plain_findings=plain_findings(result))
+                         tree=tree(result, thumbnails or {}), plain_findings=plain_findings(result),
+                         signals=[ai_signal(result)])
+
+
+AI_SIGNAL = "credentials.ai_assertion"
+
+
+def ai_signal(result: dict[str, Any]) -> Signal:
+    """Whether readable Content Credentials declare a generative-AI source (in the file or an ingredient).
+
+    ``not-run`` when the file has no readable manifest; flagged when one declares it, whether or not the
+    signature verifies (the section's state says that). Natural photos carry no such declaration.
+    """
+    from pathlib import Path
+
+    from studio.api import load_calibration
+
+    rate = load_calibration(Path(__file__).with_name("calibration.json")).rate(AI_SIGNAL)
+    label = "Content Credentials declare a generative-AI source (trainedAlgorithmicMedia or a composite with it)"
+    if not result.get("manifests"):
+        return Signal(AI_SIGNAL, label, None, "not-run", rate)
+    declared = bool(result.get("ai_tool_used"))
+    return Signal(AI_SIGNAL, label, 1.0 if declared else 0.0, "flagged" if declared else "clear", rate)
 
 
 # -- the window's Verify page: plain words first, the raw codes under "Details" -------------------------------------

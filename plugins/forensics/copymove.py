@@ -14,6 +14,7 @@ import numpy as np
 from studio.api import Finding
 
 from .heatmap import Analysis, describe_box, display_box
+from .signals import flagged, make, rate_words
 from .source import ImageSource
 
 ANALYSIS_SIDE = 1024  # keypoints are found on a copy at most this large
@@ -21,6 +22,7 @@ MAX_FEATURES = 4000
 MIN_SHIFT = 24  # pixels (at analysis size): closer matches are the same texture, not a clone
 MAX_OVERLAP = 0.2  # a copy that overlaps its source this much is a repeating pattern (ribs, tiles)
 MIN_INLIERS = 10
+SIGNAL = "forensics.copymove"
 RATIO = 0.6  # nearest other match must be clearly better than the next one
 
 
@@ -111,16 +113,20 @@ def copy_move(source: ImageSource) -> Analysis:
         heat = cv2.GaussianBlur(heat, (0, 0), max(2.0, small.shape[1] / 256))
         heat = heat / max(float(heat.max()), 1e-6)
     data = {"groups": boxes, "analysed_side": int(max(small.shape))}
-    if groups:
+    score = float(max((len(g["src"]) for g in groups), default=0))
+    findings.append(Finding("How often this fires on natural photos", rate_words(SIGNAL),
+                            "Known causes on untouched photos: repeating patterns (tiles, windows, text, fences)."))
+    if groups and flagged(SIGNAL, score):
         state = "repeated-areas"
-        summary = (f"{len(groups)} area(s) of the picture appear twice with matching detail: possible cloning "
-                   "(copy-move), or a naturally repeating pattern (tiles, windows, text).")
+        summary = (f"{len(groups)} area(s) of the picture appear twice with matching detail (up to {score:.0f} "
+                   "matching keypoints): possible cloning (copy-move), or a naturally repeating pattern (tiles, "
+                   "windows, text).")
     else:
         state = "none-found"
-        summary = ("No area was found to appear twice. Smooth areas (sky, skin) have too few keypoints for this "
-                   "test, so a clone there can go unnoticed.")
+        summary = ("No area was found to appear twice above the calibrated threshold. Smooth areas (sky, skin) have "
+                   "too few keypoints for this test, so a clone there can go unnoticed.")
     box = _box(groups[0]["dst"], to_file) if groups else None
-    return Analysis(state, summary, findings, heatmap=heat, data=data, box=box,
+    return Analysis(state, summary, findings, heatmap=heat, data=data, box=box, signals=[make(SIGNAL, score)],
                     heatmap_explanation="Copy-move: bright spots mark keypoints that match another part of the "
                                         "same picture under one shift; both the original and the copy light up.")
 

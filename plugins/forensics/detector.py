@@ -21,11 +21,14 @@ from studio.api import Finding, StudioError
 
 from .features import FEATURE_NAMES, PATCH, grid_patches, patch_features, textured
 from .heatmap import Analysis
+from .signals import flagged, make, rate_words, threshold
 from .source import ImageSource
+
+SIGNAL = "forensics.upsampling_detector"
 
 BUILTIN_NAME = "upsampling-logreg.npz"
 MAX_PATCHES = 64
-HIGH, LOW = 0.8, 0.3  # probability above which traces are reported as strong, below which as absent
+LOW = 0.3  # probability below which traces are reported as absent (above: the calibrated threshold, .signals)
 
 
 @dataclass(frozen=True)
@@ -99,13 +102,13 @@ def detector_analysis(source: ImageSource) -> Analysis:
     model = builtin_model()
     if source.downscaled:
         return Analysis("not-run", "The picture was analysed downscaled, which erases upsampling traces; the "
-                        "detector was not run.", data=_model_facts(model))
+                        "detector was not run.", data=_model_facts(model), signals=[make(SIGNAL, None, False)])
     logits, _patches, (rows, cols) = patch_scores(source.gray, model)
     usable = logits[~np.isnan(logits)]
     data = _model_facts(model)
     if usable.size == 0:
         return Analysis("not-run", f"The picture is too small or too flat for the detector (it needs textured "
-                        f"{PATCH}×{PATCH} areas).", data=data)
+                        f"{PATCH}×{PATCH} areas).", data=data, signals=[make(SIGNAL, None, False)])
     score = float(sigmoid(usable.mean()))
     share = float((usable > 0).mean())
     data.update({"score": round(score, 4), "patches": int(usable.size), "share_of_patches_above_half": round(share, 3)})
@@ -123,19 +126,23 @@ def detector_analysis(source: ImageSource) -> Analysis:
                 "on synthetic data, measured when the detector was built. Not validated against today's real "
                 "generators."),
     ]
-    if score >= HIGH:
+    findings.append(Finding("How often this fires on natural photos", rate_words(SIGNAL),
+                            f"Flagged from a score of {threshold(SIGNAL):.2f}. On a public labelled set of real and "
+                            "AI images it did not separate them (AUC about 0.4, no better than chance): a flag here "
+                            "says the patches resemble its synthetic training data, nothing about a generator."))
+    if flagged(SIGNAL, score):
         state = "traces-found"
-        summary = (f"Periodic upsampling traces like those generators leave (score {score:.2f}). Upscaling "
-                   "software and some camera pipelines leave them too; this detector is not validated against "
-                   "today's real generators.")
+        summary = (f"The detector's score ({score:.2f}) is above its calibrated threshold: the patches resemble its "
+                   "synthetic upsampled training data. Upscaling, sharpening and some camera pipelines do this too, "
+                   "and the detector is not validated against real generators.")
     elif score <= LOW:
         state = "no-traces"
         summary = (f"No upsampling traces found (score {score:.2f}). That does not mean a camera made it: many "
                    "generators' traces are different, and resizing or recompression erase them.")
     else:
         state = "inconclusive"
-        summary = f"Some upsampling-like traces, not clear-cut (score {score:.2f})."
-    return Analysis(state, summary, findings, heatmap=grid, data=data,
+        summary = f"Some upsampling-like traces, below the calibrated threshold (score {score:.2f})."
+    return Analysis(state, summary, findings, heatmap=grid, data=data, signals=[make(SIGNAL, score)],
                     heatmap_explanation="Upsampling traces: each cell is one patch's detector probability "
                                         "(brighter = more like the synthetic upsampled training data).")
 

@@ -22,13 +22,14 @@ import numpy as np
 from studio.api import Finding
 
 from .heatmap import Analysis, describe_box
+from .signals import flagged, make, rate_words
 from .source import ImageSource, box_to_display, to_display
 
 DETECT_SIDE = 360  # faces are searched on a copy at most this large
 MIN_FACE = 24  # pixels at detection size
 MIN_SKIN = 0.25  # share of skin-coloured pixels a colour face box needs
-UNLIKE = 3.0  # a face whose relative error level is this many times the rest's is pointed out
 CASCADE = "scikit-image LBP frontal-face cascade"
+SIGNAL = "forensics.faces.unlike_rest"
 
 #: Finds faces in an upright RGB picture: ``(boxes (x0, y0, x1, y1), detector name)``, or None when it cannot.
 FaceFinder = Callable[[np.ndarray], "tuple[list[tuple[float, float, float, float]], str] | None"]
@@ -100,11 +101,13 @@ def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None, find_fa
     findings: list[Finding] = []
     rows = []
     unlike = 0
+    score = 0.0
     to_file = 1.0 / source.scale
     for n, (x0, y0, x1, y1) in enumerate(faces, 1):
         file_box = [round(x0 * to_file), round(y0 * to_file), round(x1 * to_file), round(y1 * to_file)]
         ratio = _ratio(ela_up, (x0, y0, x1, y1), 8, floor=0.05)
-        odd = ratio is not None and ratio > UNLIKE
+        odd = ratio is not None and flagged(SIGNAL, ratio)
+        score = max(score, ratio or 0.0)
         unlike += odd
         detail = f"error level {ratio:.2f}× the rest (for its texture)" if ratio is not None else "not compared"
         rows.append({"box": file_box, "ela_ratio": _round(ratio), "unlike_rest": bool(odd)})
@@ -118,15 +121,19 @@ def faces_analysis(source: ImageSource, ela_relative: np.ndarray | None, find_fa
     if not faces:
         missed = ("profiles, small or tilted faces are missed" if detector == CASCADE
                   else "very small, strongly turned or hidden faces may be missed")
-        return Analysis("no-faces", f"No face was found by the {detector} ({missed}).", findings, data=data)
+        return Analysis("no-faces", f"No face was found by the {detector} ({missed}).", findings, data=data,
+                        signals=[make(SIGNAL, None, False)])
     summary = f"{len(faces)} face(s) found by the {detector}; " + (
         f"{unlike} respond to recompression unlike the rest of the picture." if unlike
         else "each responds to recompression like the rest of the picture.")
     # the heatmap is already upright: turn it back so that display_heatmap's turn is undone
     stored = _to_stored(heat, source.orientation)
+    findings.append(Finding("How often this fires on natural photos", rate_words(SIGNAL),
+                            "Known causes on untouched photos: make-up, focus, lighting and skin smoothing."))
     return Analysis("faces-unlike-rest" if unlike else "faces-consistent", summary, findings, heatmap=stored,
-                    data=data, heatmap_explanation="Faces: each detected face is a box; brighter boxes differ more "
-                                                   "from the rest of the picture in error level.")
+                    data=data, signals=[make(SIGNAL, score)],
+                    heatmap_explanation="Faces: each detected face is a box; brighter boxes differ more "
+                                        "from the rest of the picture in error level.")
 
 
 def _pixel_box(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.api import Finding, Heatmap
+from studio.api import Finding, Heatmap, Signal
 
 from .source import ImageSource, box_to_display, to_display
 
@@ -29,6 +29,7 @@ class Analysis:
     data: dict = field(default_factory=dict)
     box: tuple[float, float, float, float] | None = None
     maps: dict[str, np.ndarray] = field(default_factory=dict)  # intermediate maps other analyses may use
+    signals: list[Signal] = field(default_factory=list)  # scored signals (see .signals)
 
 
 def crop_to(a: np.ndarray, block: int) -> np.ndarray:

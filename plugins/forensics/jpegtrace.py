@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.api import Finding
+from studio.api import Finding, Signal
 
 from .heatmap import (
     Analysis,
@@ -22,7 +22,10 @@ from .heatmap import (
     is_local,
     scale01,
 )
+from .signals import flagged, make, rate_words
 from .source import ImageSource
+
+TABLES_SIGNAL, REGION_SIGNAL = "forensics.jpeg.tables", "forensics.jpeg.region"
 
 # the example tables of the JPEG standard (ITU T.81 Annex K), natural order
 STD_LUMA = np.array([
@@ -48,9 +51,15 @@ def ijg_table(base: np.ndarray, quality: int) -> np.ndarray:
 
 def estimate_quality(tables: dict[int, list[int]]) -> tuple[int, bool]:
     """The IJG quality (1–100) whose tables come closest, and whether they match exactly."""
+    quality, error = nearest_quality(tables)
+    return quality, error == 0.0
+
+
+def nearest_quality(tables: dict[int, list[int]]) -> tuple[int, float]:
+    """The IJG quality whose tables come closest, and the mean difference per quantiser step (0: identical)."""
     luma = np.asarray(tables.get(0, []), dtype=np.float64)
     if luma.size != 64:
-        return 0, False
+        return 0, float("nan")
     chroma = np.asarray(tables.get(1, []), dtype=np.float64)
     best, best_err = 0, np.inf
     for q in range(1, 101):
@@ -59,7 +68,7 @@ def estimate_quality(tables: dict[int, list[int]]) -> tuple[int, bool]:
             err += np.abs(ijg_table(STD_CHROMA, q) - chroma).sum()
         if err < best_err:
             best, best_err = q, err
-    return best, bool(best_err == 0)
+    return best, float(best_err) / (128 if chroma.size == 64 else 64)
 
 
 def dct_matrix() -> np.ndarray:
@@ -198,32 +207,44 @@ def jpeg_history(source: ImageSource) -> Analysis:
             findings.append(Finding("8×8 block pattern", f"{score:.2f}× stronger edges on an 8-pixel grid",
                                     "This file was a JPEG before it was saved as " + source.format + "."))
             return Analysis("former-jpeg", f"Not a JPEG now, but it carries the 8×8 block pattern of an earlier "
-                            f"JPEG compression (saved again as {source.format}).", findings, data=data)
+                            f"JPEG compression (saved again as {source.format}).", findings, data=data,
+                            signals=_not_jpeg())
         return Analysis("not-jpeg", f"A {source.format} file with no sign of an earlier JPEG compression on the "
-                        "8-pixel grid (resizing or cropping would hide one).", findings, data=data)
+                        "8-pixel grid (resizing or cropping would hide one).", findings, data=data,
+                        signals=_not_jpeg())
     tables = source.quantization or {}
-    quality, standard = estimate_quality(tables)
-    data.update({"quality": quality, "standard_tables": standard, "tables": len(tables)})
+    quality, table_error = nearest_quality(tables)
+    standard = table_error == 0.0
+    data.update({"quality": quality, "standard_tables": standard, "tables": len(tables),
+                 "table_difference": None if np.isnan(table_error) else round(table_error, 3)})
+    custom = flagged(TABLES_SIGNAL, table_error) if not np.isnan(table_error) else False
+    signals = [make(TABLES_SIGNAL, None if np.isnan(table_error) else table_error, run=not np.isnan(table_error))]
     if tables.get(0):
         luma = tables[0]
         findings.append(Finding("Quantisation tables",
                                 f"{len(tables)} table(s); luma starts {', '.join(map(str, luma[:8]))}",
-                                "Chosen by the encoder: cameras, phones and editors often have their own."))
-    findings.append(Finding("Estimated quality",
-                            f"{quality}" + (" (standard IJG tables: libjpeg, Pillow, OpenCV, many web tools)"
-                                            if standard else " (nearest standard; the tables are custom, as "
-                                            "cameras and Photoshop write)"),
-                            "Quality 100 or custom tables often mean a camera or an editor; 75 is libjpeg's default."))
+                                "Chosen by the encoder."))
+    if standard:
+        findings.append(Finding("Estimated quality", f"{quality} (the standard IJG tables)",
+                                "The tables of libjpeg and the many programs built on it (Pillow, OpenCV, browsers, "
+                                "web services); they say nothing about a camera."))
+    elif not np.isnan(table_error):
+        findings.append(Finding("Estimated quality",
+                                f"≈ {quality} (nearest standard; the tables differ by {table_error:.2f} per step)",
+                                ("Custom tables: cameras, phones and some editors write their own; so can any "
+                                 "program, generators' front ends included. " if custom else
+                                 "Close to the standard tables. ") + f"This test is {rate_words(TABLES_SIGNAL)}."))
     if source.downscaled or not tables.get(0):
         return Analysis("jpeg", "A JPEG file; its compression history was not mapped "
                         + ("because it was analysed downscaled." if source.downscaled else "(no tables)."),
-                        findings, data=data)
+                        findings, data=data, signals=[*signals, make(REGION_SIGNAL, None, False)])
     log_ratio, facts = double_compression(source, np.asarray(tables[0], dtype=np.float64))
     data["double_compression"] = facts
     if log_ratio is None:
         return Analysis("single", f"A JPEG at quality ≈ {quality}. The coefficient histograms show no sign of an "
                         "earlier compression at another quality (it may still have been saved twice at the same "
-                        "quality, or resized in between).", findings, data=data)
+                        "quality, or resized in between).", findings, data=data,
+                        signals=[*signals, make(REGION_SIGNAL, 0.0)])
     smooth = log_ratio
     heat = scale01(smooth, 0.6)
     x0, y0 = facts["crop"][:2]
@@ -234,22 +255,30 @@ def jpeg_history(source: ImageSource) -> Analysis:
                             "The file was JPEG-compressed at least twice, at different qualities."))
     region = hot_region(smooth, 0.5, 8.0, min_cells=max(16, int(smooth.size * 0.003)))
     box = None
+    score, where = 0.0, ""
     if region is not None and is_local(region[0], source):  # most of the picture is not "a region"
-        box, _strength, _cells = region
+        box, score, _cells = region
         box = (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)
         shown = display_box(box, source)
         where = describe_box(shown, source.display_size())
-        data["region"] = {"box": shown}
+        data["region"] = {"box": shown, "share": round(score, 3)}
         findings.append(Finding("Region not double-compressed like the rest", where,
                                 "Its coefficients do not follow the double-compression pattern: it may have been "
-                                "pasted or retouched before the last save, or it is too flat or saturated to tell."))
-        state, summary = "double-region", (f"A JPEG saved at least twice; one region ({where}) does not share "
-                                           "the rest's compression history.")
+                                "pasted or retouched before the last save, or it is too flat or saturated to tell. "
+                                f"This test is {rate_words(REGION_SIGNAL)}."))
+    signals.append(make(REGION_SIGNAL, score))
+    if box is not None and flagged(REGION_SIGNAL, score):
+        state, summary = "double-region", (f"A JPEG saved at least twice; one region ({where}) "
+                                           "does not share the rest's compression history.")
     else:
         state, summary = "double", ("A JPEG saved at least twice at different qualities (re-saved by an editor, an "
-                                    "app or a platform). No region stands apart.")
-    return Analysis(state, summary, findings, heatmap=full, data=data, box=box,
+                                    "app or a platform). No region stands apart above the calibrated threshold.")
+    return Analysis(state, summary, findings, heatmap=full, data=data, box=box, signals=signals,
                     heatmap_explanation="Double-compression map: brighter 8×8 blocks fit the file's double-JPEG "
                                         "pattern worse (a paste or a retouch before the last save, or a flat area "
                                         "with too little detail to tell).")
 
+
+
+def _not_jpeg() -> list[Signal]:
+    return [make(TABLES_SIGNAL, None, False), make(REGION_SIGNAL, None, False)]

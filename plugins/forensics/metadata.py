@@ -17,6 +17,7 @@ from typing import Any
 
 from studio.api import Finding, ReportSection
 
+from .signals import make
 from .source import GPS_IFD, ImageSource
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -344,4 +345,5 @@ def metadata_section(source: ImageSource) -> ReportSection:
         cannot_tell="Whether any of it is true. Metadata is trivial to add, edit or strip; its absence is normal "
                     "for pictures that went through a social network or a messaging app.",
         data=m.data,
+        signals=[make("forensics.metadata.generator", 1.0 if m.generator else 0.0)],
     )

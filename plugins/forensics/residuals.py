@@ -22,7 +22,10 @@ from .heatmap import (
     is_local,
     scale01,
 )
+from .signals import flagged, make, rate_words
 from .source import ImageSource
+
+ELA_SIGNAL, NOISE_SIGNAL = "forensics.ela.region", "forensics.noise.uneven"
 
 ELA_BLOCK = 8  # the JPEG grid
 NOISE_BLOCK = 16  # pixels per noise-level estimate (8×8 wavelet coefficients)
@@ -32,6 +35,7 @@ NOISE_MIN_REGION_FRACTION = 0.01
 FLAT_STEP = 3.0  # grey levels: neighbourhoods whose 2×2 means step less than this...
 FLAT_RATIO = 3.0  # ...plus this many times their mean |HH| are flat enough to measure noise in
 MIN_FLAT = 8  # flat wavelet coefficients a block needs for a noise estimate
+CLIPPED = 6  # blocks whose mean grey level is this close to 0 or 255 are clipped: no noise to measure
 ELA_MIN_RATIO = 0.25  # error level per unit of texture above which fresh content stands out
 MIN_REGION_FRACTION = 0.002  # regions smaller than this share of the image are not reported
 
@@ -70,21 +74,29 @@ def error_level(source: ImageSource, quality: int) -> Analysis:
                   "typical_ratio": round(med, 3)}
     region = hot_region(relative, threshold, cell, min_cells=max(4, int(relative.size * MIN_REGION_FRACTION)))
     box = None
+    score = 0.0
     if region is not None and is_local(region[0], source):
         box, strength, _cells = region
+        score = strength / max(med, 0.05)
         shown = display_box(box, source)
-        data["region"] = {"box": shown, "ratio": round(strength, 3)}
+        data["region"] = {"box": shown, "ratio": round(strength, 3), "times_rest": round(score, 2)}
         findings.append(Finding("Region with a higher error level", describe_box(shown, source.display_size()),
-                                f"Changes {strength / max(med, 0.05):.1f}× more than the rest for its texture: it may "
-                                "have been added or retouched after the last compression, or it is simply unlike "
-                                "the rest (text, sharp edges, saturated colour)."))
+                                f"Changes {score:.1f}× more than the rest for its texture: it may have been added or "
+                                "retouched after the last compression, or it is simply unlike the rest (text, sharp "
+                                "edges, saturated colour, a flat area beside texture)."))
+    findings.append(Finding("How often this fires on natural photos", rate_words(ELA_SIGNAL),
+                            "Known causes on untouched photos: text, sharp edges, saturated colour and areas of very "
+                            "different texture."))
+    if box is not None and flagged(ELA_SIGNAL, score):
         state, summary = "uneven", ("One region responds to recompression unlike the rest of the picture "
-                                    f"({describe_box(shown, source.display_size())}). Look at it on the heatmap.")
+                                    f"({describe_box(display_box(box, source), source.display_size())}, {score:.1f}× "
+                                    "the rest for its texture). Look at it on the heatmap.")
     else:
-        state, summary = "uniform", ("The error level follows the picture's texture everywhere; no region stands "
-                                     "out. This is weak evidence: resaving, resizing or a skilled edit even it out.")
+        state, summary = "uniform", ("No region responds to recompression unlike the rest above the calibrated "
+                                     "threshold. This is weak evidence: resaving, resizing or a skilled edit even it "
+                                     "out.")
     return Analysis(state=state, summary=summary, findings=findings, heatmap=heat, data=data, box=box,
-                    maps={"relative": relative},
+                    maps={"relative": relative}, signals=[make(ELA_SIGNAL, score)],
                     heatmap_explanation=f"Error level analysis at JPEG quality {quality}: brighter blocks changed "
                                         "more when re-saved. Edges and fine texture are bright by nature; look for "
                                         "areas brighter or darker than similar texture nearby.")
@@ -114,6 +126,9 @@ def noise_sigma_map(gray: np.ndarray, block: int = NOISE_BLOCK) -> np.ndarray:
     total = block_mean(hh * flat, cells) * cells * cells
     sigma = total / np.maximum(count, 1.0) / 0.7979  # mean |x| of a Gaussian is 0.7979 σ
     sigma[count < MIN_FLAT] = np.nan
+    # clipped shadows and highlights carry no noise at all: a known false alarm, so they are not measured
+    level = block_mean(mean, cells)
+    sigma[(level <= CLIPPED) | (level >= 255 - CLIPPED)] = np.nan
     return sigma
 
 
@@ -154,7 +169,7 @@ def noise_residual(source: ImageSource) -> Analysis:
     valid = ~np.isnan(sigma)
     if sigma.size == 0 or valid.mean() < 0.05:
         return Analysis(state="not-run", summary="The picture has too few flat areas (or is too small) for a noise "
-                                                 "estimate.")
+                                                 "estimate.", signals=[make(NOISE_SIGNAL, None, False)])
     log_sigma = np.log(np.where(valid, sigma, np.nanmedian(sigma)) + 0.5)  # 8-bit rounding alone gives σ ≈ 0.3
     deviation: np.ndarray = np.where(valid, np.abs(log_sigma - float(np.median(log_sigma[valid]))), 0.0)
     deviation = deviation.astype(np.float32)
@@ -166,34 +181,42 @@ def noise_residual(source: ImageSource) -> Analysis:
     cell = NOISE_BLOCK / source.scale
     median_sigma = float(np.nanmedian(sigma))
     findings = [Finding("Typical noise level", f"σ ≈ {median_sigma:.2f} grey levels",
-                        "Estimated from the finest wavelet detail. Cameras leave a fairly even noise; heavy "
-                        "denoising, compression or generation leaves very little.")]
+                        "Estimated from the finest wavelet detail in flat areas. Real photos are often uneven: "
+                        "shadows, sky, clipped highlights, denoising and compression all change the local level, "
+                        "so unevenness alone points neither to a camera nor to a generator.")]
     data: dict = {"median_sigma": round(median_sigma, 3)}
     region = hot_region(deviation, threshold, cell,
                         min_cells=max(4, int(deviation.size * NOISE_MIN_REGION_FRACTION)))
     box = None
+    score = 1.0
     if region is not None and is_local(region[0], source):  # most of the picture is not "a region"
         box, strength, _cells = region
+        score = float(np.exp(strength))
         shown = display_box(box, source)
         inside = float(np.nanmedian(np.where(deviation >= threshold, sigma, np.nan)))
         kind = "noisier" if inside > median_sigma else "cleaner"
-        data["region"] = {"box": shown, "ratio": round(float(np.exp(strength)), 2), "kind": kind}
+        data["region"] = {"box": shown, "ratio": round(score, 2), "kind": kind}
         findings.append(Finding(f"Region {kind} than the rest", describe_box(shown, source.display_size()),
-                                f"Its noise level differs about {np.exp(strength):.1f}-fold from the typical one. A "
-                                "paste from another picture often carries other noise; so do flat sky, shadows and "
-                                "clipped highlights."))
+                                f"Its noise level differs about {score:.1f}-fold from the typical one. A paste from "
+                                "another picture can carry other noise; so do flat sky, shadows, clipped highlights "
+                                "and foliage in untouched photos."))
+    findings.append(Finding("How often this fires on natural photos", rate_words(NOISE_SIGNAL),
+                            "Known causes on untouched photos: shadows, flat sky, clipped highlights, foliage or fur "
+                            "beside smooth areas, local denoising."))
+    if box is not None and flagged(NOISE_SIGNAL, score):
         state = "uneven"
-        summary = (f"The noise is uneven: one area ({describe_box(shown, source.display_size())}) is {kind} than "
-                   "the rest. A paste can do this; so can foliage, fur, flat sky and shadows. Compare it on the "
-                   "heatmap.")
+        summary = (f"One area ({describe_box(data['region']['box'], source.display_size())}) is "
+                   f"{data['region']['kind']} than the rest, about {score:.1f}-fold. A paste can do this; so can "
+                   "shadows, flat sky and foliage. Compare it on the heatmap.")
     elif region is not None:
         state = "varied"
-        summary = ("The noise level differs across large parts of the picture (flat or very smooth areas beside "
-                   "detailed ones); no single region stands out.")
+        summary = ("The noise level differs across parts of the picture (flat or very smooth areas beside detailed "
+                   "ones), below the calibrated threshold for one region standing out.")
     else:
         state = "uniform"
         summary = "The noise level is consistent across the picture; no region stands out."
     return Analysis(state=state, summary=summary, findings=findings, heatmap=heat, data=data, box=box,
+                    signals=[make(NOISE_SIGNAL, score)],
                     heatmap_explanation="Noise residual: brighter blocks have a noise level unlike the picture's "
                                         "typical one (more or less noise). Flat, dark or clipped areas are often "
                                         "bright too.")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from studio.api import Finding, Heatmap, Parameter, ReportSection
 
 from .heatmap import Analysis, display_heatmap
+from .signals import not_run
 from .source import ImageSource, is_video, open_image
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
              "Who saved it or when; an honest re-save by an app looks the same as a re-save after editing, and "
              "resizing between saves hides the evidence."),
     "spectrum": ("Frequency spectrum (upsampling peaks)", "Local periodicity",
-                 "Periodic peaks and the high-frequency fall-off that upsampling leaves: a trace of generator "
-                 "decoders and of upscaling.",
+                 "Periodic peaks in the picture's fine detail at the frequencies resampling leaves (1/2, 1/4 of "
+                 "the sampling rate), and the high-frequency fall-off.",
                  "Which tool upsampled it: ordinary resizing and upscaling leave the same peaks, JPEG's grid makes "
                  "similar ones, and many generators' traces are too weak for this test."),
     "copymove": ("Copy-move (cloned areas)", "Copy-move",
@@ -53,6 +54,12 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
               "picture (a face pasted or swapped in after the last compression may not).",
               "Whether a face is real: the detector misses profiles and small faces, and make-up, focus or "
               "lighting can make a real face differ."),
+    "aeroblade": ("Autoencoder reconstruction (AEROBLADE-style)", "Reconstruction error",
+                  "How exactly the available autoencoders (VAEs) reconstruct the picture: pictures decoded by a "
+                  "latent-diffusion model's VAE come back from it closer than photos do; which VAE matched best.",
+                  "Pictures of models whose VAE is not available look like photos to it; flat or smooth pictures "
+                  "reconstruct well whatever made them; resizing and JPEG weaken it. Measured in-domain only "
+                  "(bench/aeroblade.py)."),
     "detector": ("Upsampling-trace detector (built-in, experimental)", "Upsampling traces",
                  "How much the picture's patches look like Studio's synthetic training data for generator-style "
                  "upsampling and autoencoder round trips (held-out accuracy and AUC are in the findings).",
@@ -74,6 +81,8 @@ OUTCOMES = {
     "repeated-areas": "Repeated areas found", "none-found": "No repeated areas found",
     "no-faces": "No faces found", "faces-consistent": "Faces respond like the rest",
     "faces-unlike-rest": "A face responds unlike the rest",
+    "reconstructed-closely": "Reconstructed unusually exactly by a VAE",
+    "reconstructed-like-photos": "Reconstructed like natural photos",
     "traces-found": "Upsampling traces found", "no-traces": "No upsampling traces", "inconclusive": "Inconclusive",
     "above-threshold": "Above the detector's threshold", "below-threshold": "Below the detector's threshold",
     "no-markers": "No generator or camera markers", "camera-metadata": "Camera metadata present",
@@ -89,6 +98,7 @@ LEGENDS = {
     "Copy-move": ("no match elsewhere", "matches another area of the picture"),
     "Faces": ("no face", "a face; brighter where it responds unlike the rest"),
     "Upsampling traces": ("unlike upsampled pictures", "like upsampled pictures"),
+    "Reconstruction error": ("reconstructed exactly", "reconstructed least exactly"),
 }
 
 
@@ -147,13 +157,14 @@ def _run(name: str, fn: Callable[[], Analysis], source: ImageSource) -> ReportSe
         analysis = fn()
     except Exception as exc:  # noqa: BLE001 - one failing analysis must not take the report down
         return ReportSection(title=title, state="error", summary=f"This analysis failed: {type(exc).__name__}: {exc}",
-                             can_tell=can, cannot_tell=cannot, data={"signal": name})
+                             can_tell=can, cannot_tell=cannot, data={"signal": name}, signals=not_run(name))
     heatmaps = []
     if analysis.heatmap is not None and analysis.heatmap.size and float(analysis.heatmap.max()) > 0:
         heatmaps.append(display_heatmap(heatmap_name, analysis.heatmap, source, analysis.heatmap_explanation))
     data = {"signal": name, **analysis.data, "seconds": round(time.perf_counter() - start, 3)}
+    signals = analysis.signals or not_run(name)
     return ReportSection(title=title, state=analysis.state, summary=analysis.summary, findings=analysis.findings,
-                         heatmaps=heatmaps, can_tell=can, cannot_tell=cannot, data=data)
+                         heatmaps=heatmaps, can_tell=can, cannot_tell=cannot, data=data, signals=signals)
 
 
 def overview_section(source: ImageSource) -> ReportSection:
@@ -189,6 +200,7 @@ def image_sections(source: ImageSource, find_faces: FaceFinder | None = None) ->
     """Metadata and every pixel signal for an opened image (``find_faces``: see :func:`.faces.faces_analysis`)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from .aeroblade import aeroblade_analysis, autoencoders
     from .copymove import copy_move
     from .detector import detector_analysis
     from .faces import faces_analysis
@@ -214,6 +226,7 @@ def image_sections(source: ImageSource, find_faces: FaceFinder | None = None) ->
         ("ela", run_ela), ("noise", lambda: noise_residual(source)), ("jpeg", lambda: jpeg_history(source)),
         ("spectrum", lambda: spectrum_analysis(source)), ("copymove", lambda: copy_move(source)),
         ("detector", lambda: detector_analysis(source)),
+        ("aeroblade", lambda: aeroblade_analysis(source, autoencoders())),
     ]
     # numpy and OpenCV release the GIL: the analyses run side by side on the machine's cores
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="forensics") as pool:
@@ -222,7 +235,7 @@ def image_sections(source: ImageSource, find_faces: FaceFinder | None = None) ->
     faces = _run("faces", run_faces, source)
     for section in pixel[:2]:
         _tunable(section, source)
-    return plain_outcomes([metadata_section(source), overview_section(source), *pixel[:5], faces, pixel[5]])
+    return plain_outcomes([metadata_section(source), overview_section(source), *pixel[:5], faces, *pixel[5:]])
 
 
 def file_sections(path: Path, detectors: list | None = None, find_faces: FaceFinder | None = None

@@ -1,10 +1,11 @@
 """The frequency spectrum: periodic peaks that upsampling leaves, and the azimuthal average.
 
-Generators upsample feature maps, which makes the high-pass residual of the
-picture periodic: its spectrum gets peaks at the upsampling frequency (1/2 of
-the sampling rate for ×2, 1/4 for ×4), and the azimuthally averaged spectrum
-departs from a natural picture's at high frequencies (Durall et al. 2020,
-Frank et al. 2020). JPEG's 8×8 grid also makes peaks, at multiples of 1/8;
+Resampling (enlarging by an upscaler, an editor or a generator's decoder, some
+downscaling filters) can make the high-pass residual of the picture periodic:
+its spectrum gets peaks at the upsampling frequency (1/2 of the sampling rate
+for ×2, 1/4 for ×4; Durall et al. 2020, Frank et al. 2020). Real photos that
+were only resized or sharpened show them too, so the verdict threshold is
+calibrated on such photos (see :mod:`.signals`). JPEG's 8×8 grid also makes peaks, at multiples of 1/8;
 peaks at 1/8 and 3/8 with them show the grid is the cause, unless the odd
 multiples of 1/16 are about as strong: then the pattern repeats every 16
 pixels (a picture enlarged ×4 from one that was itself upsampled ×4, as a
@@ -20,6 +21,7 @@ from studio.api import Finding
 
 from .features import grid_patches, textured
 from .heatmap import Analysis, crop_to, scale01
+from .signals import flagged, make, rate_words, threshold
 from .source import ImageSource
 
 TILE = 256
@@ -28,6 +30,7 @@ PROFILE_BINS = 64
 PEAK_DB = 10.0  # a peak this many dB above the residual spectrum's median is reported
 LOCAL_BLOCK = 32
 GRID_MARGIN_DB = 6.0  # how far an upsampling peak must rise above JPEG-grid peaks to count
+SIGNAL = "forensics.spectrum.upsampling"
 
 
 def average_spectra(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
@@ -91,10 +94,29 @@ def local_periodicity(gray: np.ndarray) -> np.ndarray:
     return np.maximum(cx, cy).astype(np.float32)
 
 
+def grid_explained(peaks: dict[str, float]) -> bool:
+    """Whether an 8×8 JPEG grid explains the peaks: its 1/8 and 3/8 peaks are there, the 1/16 ones weaker."""
+    grid_level = max(peaks["1/8"], peaks["3/8"])
+    return grid_level >= PEAK_DB - 3.0 and peaks["1/16"] < grid_level - 3.0
+
+
+def upsampling_excess(peaks: dict[str, float]) -> dict[str, float]:
+    """Each upsampling frequency's peak (dB), lowered by what a JPEG grid explains: with grid peaks, a peak
+    counts only by how far it rises GRID_MARGIN_DB above them (on the same PEAK_DB scale)."""
+    grid_level = max(peaks["1/8"], peaks["3/8"])
+    out = {}
+    for k in ("1/2", "1/4", "1/16"):
+        value = peaks[k]
+        if grid_explained(peaks):
+            value = min(value, value - (grid_level + GRID_MARGIN_DB - PEAK_DB))
+        out[k] = value
+    return out
+
+
 def spectrum_analysis(source: ImageSource) -> Analysis:
     spectra = average_spectra(source.gray)
     if spectra is None:
-        return Analysis("not-run", "The picture is too small for a spectrum.")
+        return Analysis("not-run", "The picture is too small for a spectrum.", signals=[make(SIGNAL, None, False)])
     picture, residual, tiles = spectra
     n = residual.shape[0]
     peaks = {"1/2": peak_db(residual, n // 2), "1/4": peak_db(residual, n // 4),
@@ -102,18 +124,16 @@ def spectrum_analysis(source: ImageSource) -> Analysis:
              "1/16": max(peak_db(residual, k * n // 16) for k in (1, 3, 5, 7))}
     profile = azimuthal_profile(picture)
     high = float(profile[-8:].mean() - profile[8:16].mean())
-    # an 8×8 JPEG grid lights up every multiple of 1/8; then only peaks well above the grid's own count
-    grid_level = max(peaks["1/8"], peaks["3/8"])
-    # ... but an 8×8 grid leaves the odd multiples of 1/16 weaker (4:2:0 chroma blocks light them a little)
-    grid_like = grid_level >= PEAK_DB - 3.0 and peaks["1/16"] < grid_level - 3.0
-    candidates = {k: v for k, v in peaks.items() if k in ("1/2", "1/4", "1/16") and v >= PEAK_DB}
-    upsampling = {k: v for k, v in candidates.items() if not grid_like or v >= grid_level + GRID_MARGIN_DB}
-    grid_peaks = bool(candidates) and not upsampling
+    # an 8×8 JPEG grid lights up every multiple of 1/8 (but leaves the odd multiples of 1/16 weaker):
+    # then only peaks well above the grid's own count
+    excess = upsampling_excess(peaks)
+    upsampling = {k: v for k, v in excess.items() if flagged(SIGNAL, v)}
+    grid_peaks = grid_explained(peaks) and not upsampling
     score = max(peaks["1/2"], peaks["1/4"])
     findings = [
         Finding("Periodic peak score", f"{score:.1f} dB (1/2: {peaks['1/2']:.1f} dB, 1/4: {peaks['1/4']:.1f} dB)",
                 "Peak height of the residual's spectrum at the ×2 and ×4 upsampling frequencies over its median; "
-                f"above {PEAK_DB:.0f} dB is a clear peak."),
+                "measured, not a verdict."),
         Finding("JPEG-grid peaks", f"1/8: {peaks['1/8']:.1f} dB, 3/8: {peaks['3/8']:.1f} dB",
                 "Peaks here come from an 8×8 JPEG grid, which also lights up 1/4 and 1/2."),
         Finding("16-pixel period", f"odd multiples of 1/16: {peaks['1/16']:.1f} dB",
@@ -121,27 +141,41 @@ def spectrum_analysis(source: ImageSource) -> Analysis:
                 "upsampling makes them as strong."),
         Finding("High-frequency level", f"{high:.2f} (top of the spectrum vs its middle; 0 is level, "
                 "−1 is ten times weaker)",
-                "How fast detail falls off; generated and upscaled pictures often fall off steeply or level off "
-                "unnaturally."),
+                "How fast detail falls off. Blur, denoising, compression and resizing all change it; it is a "
+                "measurement, not a sign of any source."),
     ]
     data = {"peaks_db": {k: round(v, 2) for k, v in peaks.items()}, "peak_score_db": round(score, 2),
             "high_frequency_level": round(high, 3), "tiles": tiles, "tile": n,
             "azimuthal_profile": [round(float(v), 3) for v in profile]}
     local = local_periodicity(source.gray)
     heat = scale01(local, 1.0)
+    best = max(excess.values())
+    data["upsampling_score_db"] = round(best, 2)
+    findings.append(Finding("How often this fires on natural photos", rate_words(SIGNAL),
+                            f"Flagged from {threshold(SIGNAL):.1f} dB. Known causes on real photos: resizing "
+                            "(enlarging, and some downscaling filters), sharpening, JPEG's 8×8 grid, fine regular "
+                            "patterns (fabric, screens, fences)."))
     if source.downscaled:
         state, summary = "not-meaningful", ("The picture was analysed downscaled, which changes its spectrum; the "
                                             "peaks below say little about the original file.")
-    elif grid_peaks:
-        state, summary = "jpeg-grid", ("Periodic peaks at the upsampling frequencies, but the JPEG 8×8 grid makes "
-                                       "the same ones; this does not point to upsampling.")
-    elif upsampling:
-        state, summary = "periodic-peaks", (f"Clear periodic peaks at {', '.join(upsampling)} of the sampling rate: "
-                                            "the picture (or part of it) was upsampled, as generators and upscalers "
-                                            "do. Ordinary resizing leaves them too.")
+        signal = make(SIGNAL, best, run=False)
     else:
-        state, summary = "no-peaks", ("No periodic upsampling peaks in the spectrum. Many generators' traces are "
-                                      "weaker than this test sees, and resizing or compression erase them.")
-    return Analysis(state, summary, findings, heatmap=heat, data=data,
+        signal = make(SIGNAL, best)
+        if grid_peaks:
+            state, summary = "jpeg-grid", ("Periodic peaks at 1/2 or 1/4 of the sampling rate, together with the "
+                                           "peaks of the JPEG 8×8 grid, which makes the same ones; by themselves "
+                                           "they do not point to upsampling.")
+        elif upsampling:
+            where = ", ".join(f"{k} ({peaks[k]:.1f} dB)" for k in upsampling)
+            state, summary = "periodic-peaks", (
+                f"Periodic peaks in the residual spectrum at {where} of the sampling rate. Such peaks come from "
+                "resampling: enlarging (by an upscaler, an editor or a generator's decoder), some downscaling "
+                "filters, sharpening, or a fine regular pattern in the scene; they do not say which. "
+                f"This test is {rate_words(SIGNAL)}.")
+        else:
+            state, summary = "no-peaks", ("No periodic peaks above the calibrated threshold at the upsampling "
+                                          "frequencies. Many generators' traces are weaker than this test sees, and "
+                                          "resizing or compression erase them.")
+    return Analysis(state, summary, findings, heatmap=heat, data=data, signals=[signal],
                     heatmap_explanation="Local periodicity: brighter 32×32 blocks put their detail unevenly on even "
                                         "and odd pixels, a trace of ×2 upsampling (or of fine regular patterns).")

@@ -22,7 +22,7 @@ import numpy as np
 
 from studio.api import BadInputError
 
-from . import detect, embed, sdxl
+from . import detect, embed, sdmarks, sdxl
 from .keys import Key, detection_keys, studio_default_key
 from .pattern import VERSION
 
@@ -54,6 +54,7 @@ class ImageCheck:
     key: Key | None
     keys_tried: list[Key]
     sdxl: sdxl.SdxlCheck | None = None
+    sd_marks: sdmarks.SdMarkCheck | None = None  # the SD 1.x/2.x scripts' marks
     notes: list[str] = field(default_factory=list)
     # the frames the detection looked at, kept for an informed reading against known payloads (:mod:`.match`)
     prepared: list[detect.Prepared] = field(default_factory=list, repr=False, compare=False)
@@ -93,6 +94,8 @@ class ImageCheck:
             out["key_id"] = self.key.fingerprint if self.key and self.detection.present else None
         if self.sdxl is not None:
             out["sdxl_watermark"] = self.sdxl.to_dict()
+        if self.sd_marks is not None:
+            out["sd_script_watermark"] = self.sd_marks.to_dict()
         return out
 
 
@@ -117,9 +120,11 @@ def check_image(pixels: np.ndarray, keys: list[Key] | None = None, with_sdxl: bo
     if with_sdxl and arr.ndim == 3 and arr.shape[2] >= 3:
         rgb = arr[..., :3] if arr.dtype == np.uint8 else (arr[..., :3] // 257).astype(np.uint8)
         result.sdxl = sdxl.check(rgb)
+        result.sd_marks = sdmarks.check(rgb)
         if result.sdxl is None and height * width > sdxl.MAX_PIXELS:
-            result.notes.append(f"the SDXL mark was not looked for: at {width}×{height} the picture is larger "
-                                "than SDXL makes, and that mark does not survive resizing")
+            result.notes.append(f"the SDXL and Stable Diffusion 1.x/2.x marks were not looked for: at {width}×{height} "
+                                "the picture is larger than those models make, and the marks do not survive "
+                                "resizing")
     if min(height, width) < detect.MIN_DETECT_SIDE:
         result.notes.append(f"the image is {width}×{height} pixels, too small to carry the mark")
         return result

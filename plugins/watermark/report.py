@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from studio.api import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Finding, ReportSection, SoftBinding
+from studio.api import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Finding, ReportSection, Signal, SoftBinding
 
 from .api import SOFT_BINDING_ALG, ImageCheck, format_p
 from .video import VideoCheck
@@ -21,7 +21,7 @@ CANNOT_TELL = (
     "Absence proves nothing: heavy editing removes the mark, most software adds none, and marks made with "
     "another installation's private key are invisible without that key. The default key is public, so a "
     "determined person could add or remove the mark: it is a signal, not a proof; Content Credentials are "
-    "the proof. The SDXL mark is a weak signal: fixed, public and fragile."
+    "the proof. The SDXL and Stable Diffusion 1.x/2.x script marks are weak signals: fixed, public and fragile."
 )
 
 
@@ -134,8 +134,52 @@ def build_section(result: ImageCheck | VideoCheck) -> ReportSection:
                                     f"chance agreement p ≈ {s.p_value:.2g} (optimistic for flat images)."))
             if s.present and state != "present":
                 state = "weak-signal"
+        if result.sd_marks is not None:
+            m = result.sd_marks
+            findings.append(Finding("Stable Diffusion 1.x/2.x script watermark (weak signal)",
+                                    f"{'matches' if m.present else 'no match'}: closest is {m.name}'s "
+                                    f"“{m.text}”, {m.matched}/{m.bits} bits",
+                                    "The fixed DWT-DCT text the SD 1.x (“StableDiffusionV1”) and SD 2.x (“SDV2”) "
+                                    f"reference scripts embed; chance agreement p ≈ {m.p_value:.2g} (optimistic for "
+                                    "flat images). Anyone can embed it; JPEG and resizing erase it."))
+            if m.present and state != "present":
+                state = "weak-signal"
         for note in result.notes:  # the command-line flag is for the command line
             findings.append(Finding("Note", note.replace(" (--key-file)", "")))
     summary = result.summary().replace(", studio-default)", ", Studio's default key)")
     return ReportSection(TITLE, state, summary, findings=findings, can_tell=CAN_TELL,
-                         cannot_tell=CANNOT_TELL, data=data, outcome=OUTCOMES.get(state, ""))
+                         cannot_tell=CANNOT_TELL, data=data, outcome=OUTCOMES.get(state, ""),
+                         signals=signals_of(result))
+
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+LABELS = {
+    "watermark.studio": "Studio's invisible watermark (−log10 p; present at p ≤ 1e-6)",
+    "watermark.sdxl": "The SDXL pipelines' fixed DWT-DCT mark (−log10 of the chance p-value)",
+    "watermark.sd_dwtdct": "The Stable Diffusion 1.x/2.x scripts' DWT-DCT text mark (−log10 of the chance p-value)",
+}
+
+
+def signals_of(result: ImageCheck | VideoCheck) -> list[Signal]:
+    """The marks as scored signals: flagged when present (each mark's own statistical threshold)."""
+    import math
+
+    from studio.api import load_calibration
+
+    calibration = load_calibration(CALIBRATION_FILE)
+
+    def make(signal_id: str, score: float | None, present: bool | None) -> Signal:
+        verdict = "not-run" if present is None else "flagged" if present else "clear"
+        return Signal(signal_id, LABELS[signal_id], None if score is None else round(score, 3) + 0.0, verdict,
+                      calibration.rate(signal_id))
+
+    if isinstance(result, VideoCheck):
+        return [make("watermark.studio", -result.best_log10_p if result.best_log10_p is not None else None,
+                     result.present)]
+    d = result.detection
+    out = [make("watermark.studio", None if d is None else -d.log10_p, None if d is None else result.present)]
+    s, m = result.sdxl, result.sd_marks
+    out.append(make("watermark.sdxl", None if s is None else -math.log10(max(s.p_value, 1e-300)),
+                    None if s is None else s.present))
+    out.append(make("watermark.sd_dwtdct", None if m is None else m.score, None if m is None else m.present))
+    return out

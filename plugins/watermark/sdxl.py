@@ -49,8 +49,13 @@ class SdxlCheck:
                 "present": self.present, "strength": "weak signal"}
 
 
-def extract_bits(rgb: np.ndarray, float_path: bool = True) -> np.ndarray:
-    """The 48 dwtDct bits of an RGB uint8 image.
+def extract_bits(rgb: np.ndarray, float_path: bool = True, length: int = len(WATERMARK_BITS)) -> np.ndarray:
+    """The ``length`` dwtDct bits of an RGB uint8 image (48: SDXL's message; block n carries bit n mod length)."""
+    return bits_from_scores(block_scores(rgb, float_path), length)
+
+
+def block_scores(rgb: np.ndarray, float_path: bool = True) -> np.ndarray:
+    """Each 4×4 block's dwtDct bit (0 or 1) of an RGB uint8 image, in the encoder's block order.
 
     diffusers hands the encoder float pixels (0..255), for which OpenCV's YUV
     conversion offsets U by 0.5 rather than 128; ``float_path`` reads the bits
@@ -70,10 +75,14 @@ def extract_bits(rgb: np.ndarray, float_path: bool = True) -> np.ndarray:
     flat = blocks.reshape(by * bx, BLOCK * BLOCK)
     pos = np.argmax(np.abs(flat[:, 1:]), axis=1) + 1
     value = np.abs(flat[np.arange(len(flat)), pos])
-    scores = (np.mod(value, STEP) > 0.5 * STEP).astype(np.float64)
-    index = np.arange(len(flat)) % len(WATERMARK_BITS)
-    sums = np.bincount(index, weights=scores, minlength=len(WATERMARK_BITS))
-    counts = np.bincount(index, minlength=len(WATERMARK_BITS))
+    return (np.mod(value, STEP) > 0.5 * STEP).astype(np.float64)
+
+
+def bits_from_scores(scores: np.ndarray, length: int) -> np.ndarray:
+    """The message bits from per-block scores: block n votes for bit n mod ``length``."""
+    index = np.arange(len(scores)) % length
+    sums = np.bincount(index, weights=scores, minlength=length)
+    counts = np.bincount(index, minlength=length)
     return ((sums / np.maximum(counts, 1)) * 255 > 127).astype(np.uint8)
 
 

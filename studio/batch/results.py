@@ -113,7 +113,7 @@ def read_parquet(path: Path, schema: str = SCHEMA) -> list[dict[str, Any]]:
     return rows
 
 
-JSON_COLUMNS = ("recovered", "signals", "extra")
+JSON_COLUMNS = ("recovered", "signals", "verdicts", "extra")
 
 
 def encode_parquet_row(row: dict[str, Any]) -> dict[str, Any]:

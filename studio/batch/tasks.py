@@ -54,7 +54,7 @@ def empty_row(path: str) -> dict[str, Any]:
     return {"path": path, "sha256": None, "size": None, "type": None, "format": None,
             "c2pa_state": None, "c2pa_signer": None, "recovered": None,
             "watermark": None, "watermark_payload": None,
-            "signals": [], "errors": [], "thumbnail": None, "seconds": None, "worker": None}
+            "signals": [], "verdicts": [], "errors": [], "thumbnail": None, "seconds": None, "worker": None}
 
 
 @contextlib.contextmanager
@@ -145,6 +145,8 @@ def fill_from_section(row: dict[str, Any], section: Any) -> None:
     signal_id = str(data.get("signal") or "") or slug(f"{section.plugin}-{section.title}")
     row["signals"].append({"id": signal_id, "plugin": section.plugin, "title": section.title,
                            "state": section.state, "score": section_score(data)})
+    known = {v["id"] for v in row.setdefault("verdicts", [])}
+    row["verdicts"] += [s.to_dict() for s in getattr(section, "signals", []) or [] if s.id not in known]
     if section.plugin == CREDENTIALS_PLUGIN and row["c2pa_state"] is None:
         row["c2pa_state"] = section.state
         signer = data.get("signer") or {}
