@@ -81,6 +81,22 @@ def _rotate(rgb: np.ndarray, deg: float) -> np.ndarray:
     return cv2.warpAffine(rgb, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
 
 
+def _rotate_crop(rgb: np.ndarray, deg: float) -> np.ndarray:
+    """Turned by ``deg`` and cut to the picture's own proportions inside the turned frame, as photo editors'
+    straighten tools do (no invented borders)."""
+    h, w = rgb.shape[:2]
+    turned = _rotate(rgb, deg)
+    t = np.deg2rad(abs(deg))
+    s = 1.0 / (np.cos(t) + np.sin(t) * max(w / h, h / w))
+    ch, cw = int(h * s), int(w * s)
+    y, x = (h - ch) // 2, (w - cw) // 2
+    return np.ascontiguousarray(turned[y:y + ch, x:x + cw])
+
+
+def _flip(rgb: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(rgb[:, ::-1])
+
+
 def _levels(rgb: np.ndarray, gain: float, contrast: bool) -> np.ndarray:
     x = rgb.astype(np.float32)
     x = (x - x.mean()) * gain + x.mean() if contrast else x * gain
@@ -104,6 +120,12 @@ ATTACKS = {
     "crop 25%": lambda a: _crop(a, 0.25),
     "rotate +2°": lambda a: _rotate(a, 2.0),
     "rotate -2°": lambda a: _rotate(a, -2.0),
+    "flip": _flip,
+    "crop 10% + flip": lambda a: _flip(_crop(a, 0.10)),
+    "rotate +10° (cut)": lambda a: _rotate_crop(a, 10.0),
+    "rotate -15° (cut)": lambda a: _rotate_crop(a, -15.0),
+    "crop 20% + rotate +8°": lambda a: _rotate_crop(_crop(a, 0.20), 8.0),
+    "crop 10% + flip + rotate -30°": lambda a: _rotate_crop(_flip(_crop(a, 0.10)), -30.0),
     "bright +20%": lambda a: _levels(a, 1.2, False),
     "bright -20%": lambda a: _levels(a, 0.8, False),
     "contrast +20%": lambda a: _levels(a, 1.2, True),
@@ -113,6 +135,8 @@ ATTACKS = {
     "screenshot": lambda a: _encode(_resize(a, 0.6, cv2.INTER_LINEAR), "JPEG", quality=70),
 }
 ATTACK_NOTES = ("crop N%: N% of each side's length removed, centred; rotate: same size, reflected borders; "
+                "rotate (cut): turned, then cut to the original proportions inside the turned frame; "
+                "flip: left-right mirror; "
                 "screenshot: ×0.6 bilinear then JPEG 70; H.264: libx264 CRF 28, 720×1280 frames of legacy.mp4")
 
 

@@ -2,13 +2,14 @@
 
 Cropping changes the scale of the mark in the working frame (the frame is
 normalised to the image's size, which the crop changed) and a rotation turns
-it. The template — a few sinusoids on the tile's lattice — puts a handful of
+it (by any angle: the square lattice repeats every 90°, the quarter turns and mirrors are then tested
+as orientations). The template — a few sinusoids on the tile's lattice — puts a handful of
 strong peaks in the power spectrum. The power spectrum ignores where the
 tiles start, so the scale and rotation can be searched for alone: the
 spectrum is averaged over windows (Welch), divided by its local level (so
 only peaks stand out), and sampled where the template's peaks would fall
-for each scale and rotation on a grid; the best few are refined and handed to
-the coherent test, which alone decides (this step only proposes).
+for each scale and rotation on a grid (the template as marked and mirrored, for flipped copies); the
+best few are refined and handed to the coherent test, which alone decides (this step only proposes).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from .pattern import TEMPLATE_FREQUENCIES, TILE
 
 WINDOW = 512
 MIN_SCALE, MAX_SCALE = 0.7, 2.0
-MAX_ROTATION = 6.0  # degrees
+MAX_ROTATION = 90.0  # degrees either way: every angle (the power spectrum repeats every 180°)
 SCALE_STEP = 0.01  # relative
 ROTATION_STEP = 0.5  # degrees
 BACKGROUND_SIGMA = 4.0
 
 _FREQS = np.array(TEMPLATE_FREQUENCIES, np.float64)
+_MIRRORED = _FREQS * np.array([-1.0, 1.0])  # the template of a left-right mirrored copy
 
 
 def whitened_power(white: np.ndarray) -> np.ndarray:
@@ -67,12 +69,13 @@ def _sample(power: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
             + power[y1m, x0] * (1 - ax) * ay + power[y1m, x1] * ax * ay)
 
 
-def template_score(power: np.ndarray, scales: np.ndarray, angles: np.ndarray) -> np.ndarray:
+def template_score(power: np.ndarray, scales: np.ndarray, angles: np.ndarray,
+                   freqs: np.ndarray = _FREQS) -> np.ndarray:
     """Mean whitened power at the template's peaks for every (scale, angle) pair (angles in radians)."""
     size = power.shape[0]
     s = scales[:, None, None]
     c, n = np.cos(angles)[None, :, None], np.sin(angles)[None, :, None]
-    k, l = _FREQS[None, None, :, 0], _FREQS[None, None, :, 1]
+    k, l = freqs[None, None, :, 0], freqs[None, None, :, 1]
     fx = (c * k - n * l) * size / (TILE * s)
     fy = (n * k + c * l) * size / (TILE * s)
     return _sample(power, fx, fy).mean(axis=-1)
@@ -88,20 +91,30 @@ def candidates(white: np.ndarray, limit: int = 3) -> list[tuple[np.ndarray, floa
     """Up to ``limit`` (lattice, spectral z-score) proposals, best first."""
     power = whitened_power(white)
     scales = np.exp(np.arange(math.log(MIN_SCALE), math.log(MAX_SCALE), SCALE_STEP))
-    angles = np.radians(np.arange(-MAX_ROTATION, MAX_ROTATION + 1e-9, ROTATION_STEP))
-    grid = template_score(power, scales, angles).astype(np.float32)
+    angles = np.radians(np.arange(-MAX_ROTATION, MAX_ROTATION, ROTATION_STEP))
+    templates = (_FREQS, _MIRRORED)
+    grids = [template_score(power, scales, angles, f).astype(np.float32) for f in templates]
+    grid = np.concatenate(grids, axis=1)  # angles of the template, then of its mirror
     centre, spread = float(np.median(grid)), float(grid.std()) or 1e-12
     peaks = grid >= cv2.dilate(grid, np.ones((3, 3), np.uint8))
-    order = np.argsort(np.where(peaks, grid, -np.inf), axis=None)[::-1][:limit]
+    order = np.argsort(np.where(peaks, grid, -np.inf), axis=None)[::-1]
     out: list[tuple[np.ndarray, float]] = []
     for flat in order:
+        if len(out) >= limit:
+            break
         i, j = np.unravel_index(int(flat), grid.shape)
         if not peaks[i, j]:
             break
+        freqs, j = templates[j // len(angles)], j % len(angles)
         fine_s = scales[i] * np.exp(np.linspace(-SCALE_STEP, SCALE_STEP, 11))
         fine_a = angles[j] + np.radians(np.linspace(-ROTATION_STEP, ROTATION_STEP, 11))
-        fine = template_score(power, fine_s, fine_a)
+        fine = template_score(power, fine_s, fine_a, freqs)
         fi, fj = np.unravel_index(int(np.argmax(fine)), fine.shape)
         z = (float(fine[fi, fj]) - centre) / spread
-        out.append((lattice(float(fine_s[fi]), float(fine_a[fj])), z))
+        # the lattice repeats every quarter turn: its angle within ±45°, the rest is an orientation
+        angle = (float(fine_a[fj]) + math.pi / 4) % (math.pi / 2) - math.pi / 4
+        found = lattice(float(fine_s[fi]), angle)
+        if any(np.abs(found - other).max() < 0.3 for other, _ in out):
+            continue  # the same lattice proposed again (a turn or a mirror of it)
+        out.append((found, z))
     return out

@@ -31,6 +31,25 @@ def test_flip_and_quarter_turn_are_found(marked):
         assert api.check_image(pixels.copy()).present
 
 
+def straightened(pixels, degrees):
+    """Turned and cut to the original proportions inside the turned frame, as a straighten tool does."""
+    import math
+
+    h, w = pixels.shape[:2]
+    t = math.radians(abs(degrees))
+    s = 1.0 / (math.cos(t) + math.sin(t) * max(w / h, h / w))
+    ch, cw = int(h * s), int(w * s)
+    y, x = (h - ch) // 2, (w - cw) // 2
+    return rotate(pixels, degrees)[y:y + ch, x:x + cw].copy()
+
+
+@pytest.mark.parametrize("degrees, flipped", [(12.0, False), (-20.0, False), (37.0, False), (-25.0, True)])
+def test_any_angle_with_its_cut_and_a_mirror_is_read(marked, degrees, flipped):
+    pixels = centre_crop(marked, 0.1)[:, ::-1] if flipped else marked
+    check = api.check_image(straightened(pixels, degrees))
+    assert check.present and check.payload == PAYLOAD
+
+
 def test_wrong_key_finds_nothing(marked):
     from studio_plugins.watermark.keys import Key
 
