@@ -69,6 +69,21 @@ def _sample(power: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
             + power[y1m, x0] * (1 - ax) * ay + power[y1m, x1] * ax * ay)
 
 
+def _sample_plane(power: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """:func:`_sample` for a whole grid at once: the rfft-layout spectrum unfolded to the centred plane and
+    resampled bilinearly by OpenCV."""
+    size = power.shape[0]
+    half = power.shape[1] - 1
+    plane = np.empty((size, size), np.float32)
+    plane[:, :half + 1] = power
+    mirror_rows = (-np.arange(size)) % size
+    plane[:, half + 1:] = power[mirror_rows][:, 1:size - half][:, ::-1]  # P(fy, fx) = P(-fy, -fx)
+    plane = np.fft.fftshift(plane)
+    centre = size // 2
+    return cv2.remap(plane, (fx + centre).astype(np.float32), (fy + centre).astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
 def template_score(power: np.ndarray, scales: np.ndarray, angles: np.ndarray,
                    freqs: np.ndarray = _FREQS) -> np.ndarray:
     """Mean whitened power at the template's peaks for every (scale, angle) pair (angles in radians)."""
@@ -79,6 +94,40 @@ def template_score(power: np.ndarray, scales: np.ndarray, angles: np.ndarray,
     fx = (c * k - n * l) * size / (TILE * s)
     fy = (n * k + c * l) * size / (TILE * s)
     return _sample(power, fx, fy).mean(axis=-1)
+
+
+def coarse_scores(power: np.ndarray, scales: np.ndarray, angles: np.ndarray,
+                  templates: tuple[np.ndarray, ...]) -> list[np.ndarray]:
+    """:func:`template_score` on a regular (log-scale, angle) grid for each template, from one log-polar
+    resampling of the spectrum shared by every frequency, scale and angle.
+
+    A template peak at scale s and angle a lies at log-radius log|f| − log s and polar angle φ_f + a, so
+    on a log-polar image with rows every half scale step and columns every half angle step each
+    frequency's scores are a strided slice of the same image (its own offset rounded to the nearest row
+    and column: a quarter of a step at most, which the fine search afterwards removes).
+    """
+    size = power.shape[0]
+    log_step = float(np.log(scales[1] / scales[0])) / 2
+    angle_step = float(angles[1] - angles[0]) / 2
+    all_freqs = np.concatenate(templates)
+    log_r = np.log(np.hypot(all_freqs[:, 0], all_freqs[:, 1]) * size / TILE)
+    top = float(log_r.max() - np.log(scales[0]))  # the largest log-radius asked for (smallest scale)
+    rows = int(np.ceil((top - (log_r.min() - np.log(scales[-1]))) / log_step)) + 2
+    cols = int(round(math.pi / angle_step))  # the power spectrum repeats every half turn
+    radius = np.exp(top - log_step * np.arange(rows))[:, None]
+    phi = angle_step * np.arange(cols)[None, :]
+    polar = _sample_plane(power, radius * np.cos(phi), radius * np.sin(phi))
+    step_rows = np.arange(len(scales)) * 2
+    step_cols = np.arange(len(angles)) * 2
+    out = []
+    for freqs in templates:
+        total = np.zeros((len(scales), len(angles)), np.float32)
+        for k, l in freqs:
+            first_row = int(round((top - (np.log(np.hypot(k, l) * size / TILE) - np.log(scales[0]))) / log_step))
+            first_col = int(round((math.atan2(l, k) + angles[0]) / angle_step))
+            total += polar[np.ix_(first_row + step_rows, (first_col + step_cols) % cols)]
+        out.append(total / len(freqs))
+    return out
 
 
 def lattice(scale: float, angle: float) -> np.ndarray:
@@ -93,7 +142,7 @@ def candidates(white: np.ndarray, limit: int = 3) -> list[tuple[np.ndarray, floa
     scales = np.exp(np.arange(math.log(MIN_SCALE), math.log(MAX_SCALE), SCALE_STEP))
     angles = np.radians(np.arange(-MAX_ROTATION, MAX_ROTATION, ROTATION_STEP))
     templates = (_FREQS, _MIRRORED)
-    grids = [template_score(power, scales, angles, f).astype(np.float32) for f in templates]
+    grids = coarse_scores(power, scales, angles, templates)
     grid = np.concatenate(grids, axis=1)  # angles of the template, then of its mirror
     centre, spread = float(np.median(grid)), float(grid.std()) or 1e-12
     peaks = grid >= cv2.dilate(grid, np.ones((3, 3), np.uint8))
