@@ -46,6 +46,11 @@ class VaeRef:
     path: Path | None = None
     module: Any = None
     tile: int = 0  # native tile side (0: from the config's sample_size)
+    label: str = ""  # how the report names it (default: its name)
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
     def load(self) -> Any:
         if self.module is None:
@@ -77,6 +82,7 @@ class Reconstruction:
     box: tuple[int, int, int, int]  # the tiled area (x0, y0, x1, y1)
     tiles: int
     others: dict[str, float] = field(default_factory=dict)
+    shown: str = ""  # how the report names the VAE
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +96,7 @@ def builtin_vae() -> VaeRef | None:
     from studio.api import builtin_models_dir
 
     folder = builtin_models_dir() / BUILTIN_VAE[1]
-    return VaeRef(BUILTIN_VAE[0], folder) if (folder / "config.json").is_file() else None
+    return VaeRef(BUILTIN_VAE[0], folder, label="the built-in model's") if (folder / "config.json").is_file() else None
 
 
 def tile_boxes(height: int, width: int, tile: int, most: int = MAX_TILES) -> list[tuple[int, int, int, int]]:
@@ -150,7 +156,7 @@ def reconstruct(rgb: np.ndarray, ref: VaeRef, metric: str = "high_pass") -> Reco
     for (bx0, by0, bx1, by1), tile_error in zip(boxes, maps[metric], strict=True):
         error[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = tile_error
     return Reconstruction(ref.name, float(maps[metric].mean()), error, (x0, y0, x1, y1), len(boxes),
-                          {k: float(v.mean()) for k, v in maps.items()})
+                          {k: float(v.mean()) for k, v in maps.items()}, ref.shown)
 
 
 def best_reconstruction(rgb: np.ndarray, refs: list[VaeRef], metric: str = "high_pass"
@@ -163,7 +169,7 @@ def best_reconstruction(rgb: np.ndarray, refs: list[VaeRef], metric: str = "high
         try:
             found = reconstruct(rgb, ref, metric)
         except Exception as exc:  # noqa: BLE001 - one unreadable VAE must not stop the others
-            failed.append(f"{ref.name}: {type(exc).__name__}: {exc}")
+            failed.append(f"{ref.shown}: {type(exc).__name__}: {exc}")
             continue
         if found is None:
             continue
@@ -184,11 +190,13 @@ def aeroblade_analysis(source: ImageSource, refs: list[VaeRef]) -> Analysis:
         return Analysis("not-run", "No autoencoder (VAE) is available to test the picture with.",
                         signals=[make(SIGNAL, None, False)])
     if source.downscaled or w * h > MAX_PIXELS:
-        return Analysis("not-run", f"Not run at {w}×{h}: latent-diffusion models' decoders make smaller pictures, "
-                        "and resizing erases what this test measures.", signals=[make(SIGNAL, None, False)])
+        return Analysis("not-run", f"Not run at {w}×{h}: the decoders of latent diffusion models make smaller "
+                        "pictures, and resizing erases what this test measures.", signals=[make(SIGNAL, None, False)])
     best, by_vae, failed = best_reconstruction(source.rgb, refs)
     data: dict[str, Any] = {"distances": by_vae, "metric": "mean |high-pass luminance error| (0..1)"}
-    findings = [Finding(f"Reconstruction error with {name}", f"{d:.4f}") for name, d in by_vae.items()]
+    shown = {ref.name: ref.shown for ref in refs}
+    findings = [Finding(f"Reconstruction error with {shown.get(name, name)} VAE", f"{d * 100:.2f}% of full scale")
+                for name, d in by_vae.items()]
     findings += [Finding("VAE that could not be used", text) for text in failed]
     if best is None:
         return Analysis("not-run", "The picture is too small for the autoencoders available.", findings, data=data,
@@ -196,7 +204,7 @@ def aeroblade_analysis(source: ImageSource, refs: list[VaeRef]) -> Analysis:
     score = score_of(best.distance)
     data.update({"matched_vae": best.vae, "distance": round(best.distance, 6), "score": round(score, 4),
                  "tiles": best.tiles, "area": list(best.box)})
-    findings.insert(0, Finding("Best-matching VAE", best.vae,
+    findings.insert(0, Finding("Best-matching VAE", f"{best.shown} VAE",
                                "The autoencoder that reconstructs the picture most exactly; a generated picture is "
                                "reconstructed best by its own model's VAE."))
     findings.append(Finding("How often this fires on natural photos", rate_words(SIGNAL),
@@ -204,19 +212,20 @@ def aeroblade_analysis(source: ImageSource, refs: list[VaeRef]) -> Analysis:
                             "smooth or blurred pictures and small ones reconstruct well with any VAE."))
     if flagged(SIGNAL, score):
         state = "reconstructed-closely"
-        summary = (f"The {best.vae} VAE reconstructs this picture unusually exactly (score {score:.2f}): pictures "
+        name = best.shown[0].upper() + best.shown[1:]
+        summary = (f"{name} VAE reconstructs this picture unusually exactly (score {score:.2f}): pictures "
                    "that came out of that autoencoder's decoder do this, and so do very smooth photos. It is a "
                    "reason to look further, not a finding that a model made it.")
     else:
         state = "reconstructed-like-photos"
         summary = (f"No available VAE reconstructs the picture more exactly than it does natural photos (best: "
-                   f"{best.vae}, score {score:.2f}). Pictures of models whose VAE is not here look like photos to "
-                   "this test.")
+                   f"{best.shown} VAE, score {score:.2f}). Pictures of models whose VAE is not here look like "
+                   "photos to this test.")
     full = np.zeros((h, w), np.float32)
     x0, y0, x1, y1 = best.box
     full[y0:y1, x0:x1] = best.error
     heat = np.clip(full / max(float(np.percentile(best.error, 99)), 1e-4), 0.0, 1.0)
     return Analysis(state, summary, findings, heatmap=heat, data=data, signals=[make(SIGNAL, score)],
-                    heatmap_explanation=f"Autoencoder reconstruction error with {best.vae}: brighter pixels came "
+                    heatmap_explanation=f"Autoencoder reconstruction error with {best.shown} VAE: brighter pixels came "
                                         "back less exactly from encoding and decoding; only the tested tiles "
                                         "are shown.")

@@ -56,10 +56,10 @@ SIGNALS: dict[str, tuple[str, str, str, str]] = {
               "lighting can make a real face differ."),
     "aeroblade": ("Autoencoder reconstruction (AEROBLADE-style)", "Reconstruction error",
                   "How exactly the available autoencoders (VAEs) reconstruct the picture: pictures decoded by a "
-                  "latent-diffusion model's VAE come back from it closer than photos do; which VAE matched best.",
+                  "latent diffusion model's VAE come back from it closer than photos do; which VAE matched best.",
                   "Pictures of models whose VAE is not available look like photos to it; flat or smooth pictures "
-                  "reconstruct well whatever made them; resizing and JPEG weaken it. Measured in-domain only "
-                  "(bench/aeroblade.py)."),
+                  "reconstruct well whatever made them; resizing and JPEG weaken it. Measured only on "
+                  "pictures of the models whose VAE it uses."),
     "detector": ("Upsampling-trace detector (built-in, experimental)", "Upsampling traces",
                  "How much the picture's patches look like Studio's synthetic training data for generator-style "
                  "upsampling and autoencoder round trips (held-out accuracy and AUC are in the findings).",
